@@ -1,0 +1,252 @@
+"""Every model and baseline under one protocol: same split, inputs, masks; one report.
+
+`run_benchmark(tables, out)` trains each model on the training games (early stopping on the
+validation games), evaluates all of them on the test games, exports CVAE embeddings, and
+writes `out.md` (tables + what data/split/seeds/command/commit made them), `out.json` (all
+numbers) and figures `out_*.png`. `run_pipeline` is the same with a fast preset, for the
+synthetic-league demo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import subprocess
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
+from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
+from hockey_vae.io import atomic_path
+from hockey_vae.models import MODEL_NAMES, config_to_dict
+from hockey_vae.sequences import as_tables, split_games
+from hockey_vae.train import TrainConfig, fit
+
+__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_OVERRIDES", "DEMO_TRAIN"]
+
+log = logging.getLogger(__name__)
+
+# Fast preset for the demo (synthetic league, ~2 minutes on 2 cores for everything).
+DEMO_TRAIN = TrainConfig(epochs=4, batch_games=8, patience=2, val_samples=5)
+DEMO_OVERRIDES: dict[str, dict[str, Any]] = {
+    "cvae": {"d_z": 8, "d_hidden": 64, "eval_samples": 50, "prior_samples": 8,
+             "encoder": {"hidden": 64, "d_context": 64}},
+    "lstm": {"hidden": 64, "d_context": 64},
+    "lstm-nohist": {"hidden": 64, "d_context": 64},
+}
+
+
+def git_commit(path: str | Path = ".") -> str:
+    """The checked-out commit of the repository holding `path` (+ '-dirty' with changes)."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=path, capture_output=True, text=True).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _fmt(x: float, digits: int = 3) -> str:
+    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}f}"
+
+
+def _key(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) -> str:
+    sets = ["all", "roster", "on_ice", "sparse"]
+    lines = [f"# {title}", "",
+             f"- data: {report['data']}",
+             f"- split: {report['split']['rule']}; games train/val/test = "
+             f"{report['split']['n_games']['train']}/{report['split']['n_games']['val']}/"
+             f"{report['split']['n_games']['test']}; test dates "
+             f"{report['split']['dates']['test'][0]} .. {report['split']['dates']['test'][1]}",
+             f"- seed: {report['seed']}; commit: `{report['commit']}`",
+             f"- command: `{report['command']}`",
+             f"- test events with an acting player: {report['unknown']['n_total']}, of which "
+             f"{report['unknown']['n_events']} by players not in the training vocabulary "
+             "(scored through the cold-start tokens, reported separately below)",
+             f"- CVAE log-likelihood: importance sampling with the posterior as proposal, "
+             f"k = {report.get('cvae_k', '–')}; accuracy from p(player | context) averaged "
+             "over prior samples", "",
+             "## Test results (known players; accuracy %, mean natural-log likelihood)", "",
+             "| model | " + " | ".join(f"{s} top-1 | {s} top-5 | {s} loglik" for s in sets) + " |",
+             "|---|" + "---|" * (3 * len(sets))]
+    for name, ev in evals.items():
+        s = ev.summary.set_index("candidates")
+        cells = []
+        for c in sets:
+            if c in s.index:
+                r = s.loc[c]
+                cells += [_fmt(100 * r.top1, 1), _fmt(100 * r.top5, 1), _fmt(r.loglik)]
+            else:
+                cells += ["–"] * 3
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Events per candidate set: " + ", ".join(
+        f"{r.candidates} {int(r.n_events)} ({int(r.n_not_in_set)} with the true player missing "
+        "from the list, excluded)" for r in next(iter(evals.values())).summary.itertuples()), ""]
+    if "cvae" in evals:
+        s = evals["cvae"].summary
+        lines += ["## Importance-sampling check (CVAE)", "",
+                  "| candidates | loglik k/10 | loglik k | change |", "|---|---|---|---|"]
+        for r in s.itertuples():
+            lines.append(f"| {r.candidates} | {_fmt(r.loglik_k10, 4)} | {_fmt(r.loglik, 4)} | "
+                         f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
+        lines.append("")
+    lines += ["## Players unseen in training (cold-start tokens)", "",
+              "| model | candidates | top-1 | loglik | events |", "|---|---|---|---|---|"]
+    for name, ev in evals.items():
+        for c in ("roster", "on_ice"):
+            r = ev.unknown.get(c)
+            if r and r["n_events"]:
+                lines.append(f"| {name} | {c} | {_fmt(100 * r['top1'], 1)} | "
+                             f"{_fmt(r['loglik'])} | {r['n_events']} |")
+    lines += ["", "## Per event type (roster candidates, loglik)", ""]
+    bt = pd.concat([ev.by_type.assign(model=n) for n, ev in evals.items() if len(ev.by_type)])
+    bt = bt[bt["candidates"] == "roster"].pivot_table(index="event_type", columns="model",
+                                                      values="loglik")
+    counts = next(iter(evals.values())).by_type
+    counts = counts[counts["candidates"] == "roster"].set_index("event_type")["n_events"]
+    bt.insert(0, "events", counts.reindex(bt.index))
+    lines += [bt.to_markdown(floatfmt=".3f") if hasattr(bt, "to_markdown") else bt.to_string(),
+              ""]
+    lines += ["## Training", "", "| model | epochs | best epoch | val loglik (roster) | "
+              "train events/s | seconds |", "|---|---|---|---|---|---|"]
+    for name, tr in report["training"].items():
+        lines.append(f"| {name} | {tr['epochs']} | {tr['best_epoch']} | "
+                     f"{_fmt(tr['best_val_loglik'])} | {_fmt(tr['events_per_s'], 0)} | "
+                     f"{_fmt(tr['seconds'], 0)} |")
+    if report.get("probe"):
+        lines += ["", "## Linear probe: per-player embedding -> true style (held-out players)",
+                  "", "| style | R^2 | train players | test players |", "|---|---|---|---|"]
+        for r in report["probe"]:
+            lines.append(f"| {r['style']} | {_fmt(r['r2'])} | {r['n_train']} | {r['n_test']} |")
+    lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
+    return "\n".join(lines)
+
+
+def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
+                  models: Sequence[str] = MODEL_NAMES, train_config: TrainConfig | None = None,
+                  overrides: dict[str, dict[str, Any]] | None = None,
+                  eval_samples: int | None = None, runs_dir: str | Path | None = None,
+                  command: str = "", title: str = "Player identification benchmark",
+                  progress: bool = False) -> dict[str, Any]:
+    """Train, evaluate and report every model in `models`; returns the JSON dict.
+
+    `out` is the report path without suffix (`reports/NAME`); run folders (checkpoints)
+    go to `runs_dir` (default: a temporary folder), never next to the report.
+    """
+    bad = [m for m in models if m not in MODEL_NAMES]
+    if bad:
+        raise ValueError(f"unknown model(s) {bad}; choose from {MODEL_NAMES}")
+    cfg = train_config or TrainConfig()
+    overrides = overrides or {}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="hockey_vae_runs_"))
+    t = as_tables(tables)
+    split = split_games(t.games, cfg.split_fractions,
+                        within_last_season=cfg.split_within_last_season)
+    if cfg.max_train_games > 0:
+        split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    dates = t.games.set_index("game_id")["game_date"].astype(str)
+    evals: dict[str, Evaluation] = {}
+    training: dict[str, Any] = {}
+    fitted = {}
+    for name in models:
+        tic = time.perf_counter()
+        run = fit(t, runs / name, name, model_overrides=overrides.get(name),
+                  train_config=cfg, split=split)
+        hist = run.history
+        test = run.encoder.transform(t, split["test"])
+        ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
+                            n_samples=eval_samples if name == "cvae" else None,
+                            batch_games=cfg.batch_games, device=run.device, seed=cfg.seed,
+                            progress=progress)
+        evals[name] = ev
+        fitted[name] = run
+        best = int(hist["val_loglik"].idxmax()) if len(hist) and hist["val_loglik"].notna().any() \
+            else -1
+        training[_key(name)] = {
+            "epochs": len(hist), "best_epoch": best,
+            "best_val_loglik": float(hist["val_loglik"].max()) if len(hist) else float("nan"),
+            "events_per_s": float(hist["train_events_per_s"].median()) if len(hist) else float("nan"),
+            "seconds": time.perf_counter() - tic,
+            "model_config": config_to_dict(run.model.cfg),
+        }
+        log.info("%s done in %.0f s:\n%s", name, time.perf_counter() - tic, ev.summary)
+
+    figures = []
+    rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}
+    if rel:
+        plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
+        figures.append(out.name + "_reliability.png")
+    probe = None
+    if "cvae" in fitted:
+        ev_emb = embed_events(fitted["cvae"], t, split["train"] + split["val"] + split["test"])
+        players = embed_players(ev_emb, t.rosters)
+        plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
+        figures.append(out.name + "_embedding_map.png")
+        if t.players is not None:
+            try:
+                probe = probe_styles(players, t.players).to_dict("records")
+            except ValueError as err:
+                log.warning("style probe skipped: %s", err)
+    unknown = next(iter(evals.values())).unknown
+    report: dict[str, Any] = {
+        "data": data_label,
+        "split": {"rule": ("earlier seasons + first {:.0%} of the last season by date / next "
+                           "{:.0%} / last {:.0%}" if cfg.split_within_last_season else
+                           "games by date: first {:.0%} / next {:.0%} / last {:.0%}").format(
+                               *cfg.split_fractions),
+                  "n_games": {k: len(v) for k, v in split.items()},
+                  "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
+                            for k, v in split.items()}},
+        "commit": git_commit(Path(__file__).parent),
+        "seed": cfg.seed,
+        "command": command,
+        "train_config": dataclasses.asdict(cfg),
+        "models": {_key(n): e.to_dict() for n, e in evals.items()},
+        "loglik_k10": {_key(n): {r.candidates: r.loglik_k10 for r in e.summary.itertuples()}
+                       for n, e in evals.items() if n == "cvae"},
+        "unknown": unknown,
+        "unknown_by_model": {_key(n): e.unknown for n, e in evals.items()},
+        "not_in_set": {r.candidates: int(r.n_not_in_set)
+                       for r in next(iter(evals.values())).summary.itertuples()},
+        "by_event_type": {_key(n): e.by_type.to_dict("records") for n, e in evals.items()},
+        "training": training,
+        "probe": probe,
+        "figures": figures,
+    }
+    if "cvae" in evals:
+        report["cvae_k"] = evals["cvae"].n_samples
+    with atomic_path(out.with_name(out.name + ".json")) as tmp:
+        tmp.write_text(json.dumps(report, indent=2, default=float))
+    with atomic_path(out.with_name(out.name + ".md")) as tmp:
+        tmp.write_text(_markdown(report, evals, title))
+    return report
+
+
+def run_pipeline(tables: Any, out_dir: str | Path, *, seed: int = 0,
+                 models: Sequence[str] = MODEL_NAMES, command: str = "hockey-vae demo",
+                 progress: bool = False) -> dict[str, Any]:
+    """Train, evaluate, embed and report on (synthetic) tables with the fast demo preset.
+
+    Writes `out_dir/player_id.{md,json}` and figures; run folders go to `out_dir/runs`.
+    """
+    out_dir = Path(out_dir)
+    cfg = dataclasses.replace(DEMO_TRAIN, seed=seed, progress=progress)
+    return run_benchmark(tables, out_dir / "player_id", data_label="synthetic league",
+                         models=models, train_config=cfg, overrides=DEMO_OVERRIDES,
+                         runs_dir=out_dir / "runs", command=command,
+                         title="Player identification on the synthetic league", progress=progress)

@@ -1,0 +1,48 @@
+"""Downstream predictors that show what the player embeddings are worth.
+
+Expected goals (`GoalModel`), in-game win probability (`InGameWinModel`) and pre-game win
+probability (`PreGameModel`): scikit-learn estimators on feature frames built from the
+canonical tables (`shot_features`, `game_states`, `game_labels`) and, optionally, joined
+embeddings (`add_shooter_embeddings`, `add_team_embedding_state`, `lineup_features`).
+`evaluate_goals` / `evaluate_outcome` run the held-out benchmark; `report` writes it.
+"""
+
+from hockey_vae.downstream.base import select_on_validation
+from hockey_vae.downstream.embeddings import (
+    add_player_embeddings,
+    add_shooter_embeddings,
+    add_team_embedding_state,
+    embedding_columns,
+    lineup_features,
+    static_embeddings,
+)
+from hockey_vae.downstream.evaluate import check_unseen, evaluate_goals, evaluate_outcome
+from hockey_vae.downstream.features import game_labels, game_states, shot_features
+from hockey_vae.downstream.goals import GoalModel
+from hockey_vae.downstream.metrics import calibration_table, evaluate_with_ci, point_metrics
+from hockey_vae.downstream.outcome import InGameWinModel, PreGameModel
+from hockey_vae.downstream.split import describe_split, split_by_date
+
+__all__ = [
+    "GoalModel",
+    "InGameWinModel",
+    "PreGameModel",
+    "shot_features",
+    "game_states",
+    "game_labels",
+    "embedding_columns",
+    "static_embeddings",
+    "add_player_embeddings",
+    "add_shooter_embeddings",
+    "add_team_embedding_state",
+    "lineup_features",
+    "select_on_validation",
+    "point_metrics",
+    "evaluate_with_ci",
+    "calibration_table",
+    "split_by_date",
+    "describe_split",
+    "evaluate_goals",
+    "evaluate_outcome",
+    "check_unseen",
+]

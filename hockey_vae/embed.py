@@ -1,0 +1,184 @@
+"""Contextual player embeddings from a trained PlayerCVAE, per event and per player.
+
+Per event: the posterior mean and variance of q(z | context, player). Per player: the mean
+over the player's events. Writing Parquet is a separate call with an explicit path
+(`write_embeddings`). On the synthetic league, `probe_styles` measures how well a linear
+map from per-player embeddings recovers each true style parameter on held-out players.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import torch
+
+from hockey_vae.evaluate import iterate_batches
+from hockey_vae.io import PathLike, atomic_path, write_parquet
+from hockey_vae.sequences import as_tables
+
+__all__ = [
+    "embed_events",
+    "embed_players",
+    "write_embeddings",
+    "plot_embedding_map",
+    "probe_styles",
+]
+
+log = logging.getLogger(__name__)
+
+
+def _as_run(model_or_run: Any) -> Any:
+    from hockey_vae.train import Run, load_run
+
+    if isinstance(model_or_run, (str, os.PathLike)):
+        return load_run(model_or_run)
+    if isinstance(model_or_run, Run):
+        return model_or_run
+    raise TypeError(f"expected a Run or a run folder path, got {type(model_or_run).__name__}")
+
+
+@torch.no_grad()
+def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = None, *,
+                 batch_games: int = 16, device: str | torch.device | None = None) -> pd.DataFrame:
+    """One row per event with an acting player: ids, names and posterior mean/variance.
+
+    Columns: game_id (string), event_idx (int32), player_id, player_name, team,
+    emb_0..emb_{d-1} and emb_var_0..emb_var_{d-1} (float32). Players unseen in training
+    are embedded through their position's cold-start token.
+    """
+    run = _as_run(model_or_run)
+    if run.name != "cvae":
+        raise ValueError(f"embeddings need a cvae run; {run.run_dir or 'this run'} is {run.name!r}")
+    model = run.model
+    dev = torch.device(device) if device is not None else next(model.parameters()).device
+    model.to(dev).eval()
+    t = as_tables(tables)
+    enc = run.encoder.transform(t, game_ids)
+    mus, vars_, idx = [], [], []
+    for batch in iterate_batches(enc, batch_games):
+        if batch.n_targets == 0:
+            continue
+        mu, var = model.embed(batch.to(dev))
+        mus.append(mu.float().cpu())
+        vars_.append(var.float().cpu())
+        idx.append(batch.flat_index)
+    d = model.cfg.d_z
+    mu = torch.cat(mus).numpy() if mus else np.zeros((0, d), np.float32)
+    var = torch.cat(vars_).numpy() if vars_ else np.zeros((0, d), np.float32)
+    flat = torch.cat(idx).numpy() if idx else np.zeros(0, np.int64)
+    game_of = np.repeat(np.arange(enc.n_games), enc.lengths())
+    out = pd.DataFrame({
+        "game_id": pd.Series(np.asarray(enc.game_ids, dtype=object)[game_of[flat]],
+                             dtype="string"),
+        "event_idx": enc.event_idx[flat].astype(np.int32),
+        "player_id": pd.Series(enc.player_id[flat], dtype="string"),
+        "player_name": pd.Series(enc.player_name[flat], dtype="string"),
+        "team": pd.Series(enc.team_name[flat], dtype="string"),
+    })
+    emb = pd.DataFrame(mu.astype(np.float32), columns=[f"emb_{i}" for i in range(d)])
+    emb_var = pd.DataFrame(var.astype(np.float32), columns=[f"emb_var_{i}" for i in range(d)])
+    return pd.concat([out, emb, emb_var], axis=1)
+
+
+def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.DataFrame:
+    """Per player: name, most frequent team and position, event count, mean embedding.
+
+    Columns: player_id, player_name, team, position, n_events, emb_0..emb_{d-1}.
+    `rosters` (canonical ROSTERS table) supplies positions; without it position is null.
+    """
+    emb_cols = [c for c in event_embeddings.columns
+                if c.startswith("emb_") and not c.startswith("emb_var_")]
+    g = event_embeddings.groupby("player_id", sort=True)
+    out = g[emb_cols].mean().astype(np.float32)
+    out.insert(0, "n_events", g.size().astype(np.int64))
+
+    def mode(s: pd.Series) -> Any:
+        s = s.dropna()
+        return s.value_counts().index[0] if len(s) else None
+
+    out.insert(0, "team", g["team"].agg(mode))
+    out.insert(0, "player_name", g["player_name"].agg(mode))
+    position = pd.Series(index=out.index, dtype=object)
+    if rosters is not None:
+        ro = rosters.to_pandas() if isinstance(rosters, pa.Table) else rosters
+        if len(ro):
+            position = ro.dropna(subset=["position"]).groupby("player_id")["position"].agg(mode)
+    out.insert(3, "position", position.reindex(out.index))
+    out = out.reset_index()
+    for c in ("player_id", "player_name", "team", "position"):
+        out[c] = out[c].astype("string")
+    return out[["player_id", "player_name", "team", "position", "n_events", *emb_cols]]
+
+
+def write_embeddings(df: pd.DataFrame, path: PathLike) -> Path:
+    """Write an embedding table to Parquet at `path` (atomically)."""
+    return write_parquet(pa.Table.from_pandas(df, preserve_index=False), path)
+
+
+def plot_embedding_map(players: pd.DataFrame, path: PathLike, *, min_events: int = 20,
+                       seed: int = 0) -> None:
+    """2-D maps (PCA and t-SNE) of per-player embeddings coloured by position, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    df = players[players["n_events"] >= min_events].reset_index(drop=True)
+    if len(df) < 5:
+        df = players.reset_index(drop=True)
+    X = df[[c for c in df.columns if c.startswith("emb_")]].to_numpy(np.float64)
+    pca = PCA(n_components=2, random_state=seed).fit_transform(X)
+    perplexity = float(max(2, min(30, (len(df) - 1) // 3)))
+    tsne = TSNE(n_components=2, perplexity=perplexity, random_state=seed,
+                init="pca").fit_transform(X)
+    hue = df["position"].fillna("?").astype(str)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
+    for ax, xy, title in ((axes[0], pca, "PCA"), (axes[1], tsne, "t-SNE")):
+        sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=hue, s=14, ax=ax, linewidth=0,
+                        hue_order=sorted(hue.unique()))
+        ax.set(title=f"{title} of per-player embeddings (n={len(df)})", xticks=[], yticks=[])
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    plt.close(fig)
+
+
+def probe_styles(players: pd.DataFrame, true_styles: Any, *, style_columns: list[str] | None = None,
+                 test_fraction: float = 0.3, min_events: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Linear-probe R^2 from per-player embedding to each true style, on held-out players.
+
+    `true_styles` has `player_id` and numeric style columns (the synthetic league's players
+    table). Players with fewer than `min_events` events are left out. Ridge with a
+    cross-validated penalty, fit on the other players; R^2 on the held-out ones.
+    """
+    from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import r2_score
+    from sklearn.model_selection import train_test_split
+
+    truth = true_styles.to_pandas() if isinstance(true_styles, pa.Table) else true_styles
+    truth = truth.assign(player_id=truth["player_id"].astype(str))
+    if style_columns is None:
+        style_columns = [c for c in truth.columns if c != "player_id"
+                         and pd.api.types.is_numeric_dtype(truth[c])
+                         and not pd.api.types.is_bool_dtype(truth[c])]
+    emb_cols = [c for c in players.columns if c.startswith("emb_")]
+    df = players[players["n_events"] >= min_events].assign(
+        player_id=lambda d: d["player_id"].astype(str)).merge(truth, on="player_id")
+    if len(df) < 10:
+        raise ValueError(f"only {len(df)} players with >= {min_events} events match the styles")
+    train, test = train_test_split(df, test_size=test_fraction, random_state=seed)
+    rows = []
+    for col in style_columns:
+        probe = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(train[emb_cols], train[col])
+        rows.append({"style": col, "r2": float(r2_score(test[col], probe.predict(test[emb_cols]))),
+                     "n_train": len(train), "n_test": len(test)})
+    return pd.DataFrame(rows)

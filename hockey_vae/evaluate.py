@@ -1,0 +1,257 @@
+"""Held-out metrics for player identification: accuracy, log-likelihood, calibration.
+
+For every candidate set (all / roster / on_ice, and `sparse` = the roster set restricted to
+players in the bottom quartile of training event counts): top-1 and top-5 accuracy (ties
+broken at random, in expectation) and the mean natural-log likelihood of the true player.
+Events whose player was not in the training vocabulary are scored through their cold-start
+token and reported on their own (`unknown`), never dropped silently; events whose true
+player is missing from a candidate list (a data error) are counted as `n_not_in_set`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from hockey_vae.schema import EVENT_TYPES
+from hockey_vae.sequences import (
+    CANDIDATE_SETS,
+    N_SPECIAL,
+    Batch,
+    EncodedGames,
+    candidate_mask,
+    collate,
+)
+
+__all__ = [
+    "iterate_batches",
+    "rank_metrics",
+    "metrics_from_log_probs",
+    "Predictions",
+    "predict",
+    "sparse_players",
+    "Evaluation",
+    "summarize",
+    "evaluate_model",
+    "reliability_table",
+    "plot_reliability",
+]
+
+log = logging.getLogger(__name__)
+
+
+def iterate_batches(enc: EncodedGames, batch_games: int,
+                    order: Sequence[int] | None = None) -> Iterator[Batch]:
+    """Batches of `batch_games` games (in `order`, default file order)."""
+    order = list(range(enc.n_games)) if order is None else list(order)
+    for i in range(0, len(order), batch_games):
+        yield collate(enc, order[i:i + batch_games])
+
+
+def rank_metrics(logp: Tensor, target: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Expected top-1 and top-5 hits under random tie-breaking, and the top-1 probability.
+
+    Shapes: logp (N, V) normalised log-probabilities (masked entries ~ -inf), target (N,).
+    """
+    true = logp.gather(1, target[:, None])
+    greater = (logp > true).sum(1).float()
+    ties = (logp == true).sum(1).float()  # includes the truth itself
+    top1 = torch.where(greater == 0, 1.0 / ties, torch.zeros_like(ties))
+    top5 = ((5.0 - greater).clamp(min=0.0).minimum(ties)) / ties
+    return top1, top5, logp.max(1).values.exp()
+
+
+def metrics_from_log_probs(logp: Tensor | np.ndarray, target: Tensor | np.ndarray) -> dict:
+    """{"top1", "top5", "loglik", "n_events"} for normalised log-probs (N, V) and targets (N,)."""
+    logp, target = torch.as_tensor(logp, dtype=torch.float32), torch.as_tensor(target)
+    top1, top5, _ = rank_metrics(logp, target)
+    ll = logp.gather(1, target[:, None]).squeeze(1)
+    return {"top1": float(top1.mean()), "top5": float(top5.mean()),
+            "loglik": float(ll.mean()), "n_events": int(len(target))}
+
+
+@dataclass
+class Predictions:
+    """Per target event: metadata and, per candidate set, the scores of the truth."""
+
+    flat_index: np.ndarray
+    player: np.ndarray
+    etype: np.ndarray
+    known: np.ndarray
+    sets: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    n_samples: int = 1
+
+
+@torch.no_grad()
+def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDIDATE_SETS,
+            *, n_samples: int | None = None, batch_games: int = 8,
+            device: torch.device | str = "cpu", seed: int = 0,
+            progress: bool = False) -> Predictions:
+    """Score every target event of `enc` under each candidate set (model in eval mode)."""
+    from tqdm.auto import tqdm
+
+    model.eval()
+    n_vocab = model.cfg.n_players if hasattr(model.cfg, "n_players") else \
+        model.cfg.encoder.n_players
+    gen = torch.Generator(device=device).manual_seed(seed)
+    keys = ("ll", "ll_small", "top1", "top5", "ptop", "in_set")
+    parts: dict[str, dict[str, list]] = {c: {k: [] for k in keys} for c in candidate_sets}
+    meta: dict[str, list] = {"flat_index": [], "player": [], "etype": [], "known": []}
+    k = n_samples
+    for batch in tqdm(iterate_batches(enc, batch_games), desc="evaluate", unit="batch",
+                      total=-(-enc.n_games // batch_games), disable=not progress):
+        if batch.n_targets == 0:
+            continue
+        batch = batch.to(device)
+        masks = {c: candidate_mask(batch, c, n_vocab) for c in candidate_sets}
+        scores = model.score(batch, masks, n_samples=k, generator=gen) if k else \
+            model.score(batch, masks, generator=gen)
+        y = batch.tgt_player
+        for c, (logp, ll, ll_small) in scores.items():
+            top1, top5, ptop = rank_metrics(logp, y)
+            in_set = masks[c].gather(1, y[:, None]).squeeze(1)
+            p = parts[c]
+            p["ll"].append(ll.float().cpu())
+            p["ll_small"].append((ll if ll_small is None else ll_small).float().cpu())
+            p["top1"].append(top1.cpu())
+            p["top5"].append(top5.cpu())
+            p["ptop"].append(ptop.float().cpu())
+            p["in_set"].append(in_set.cpu())
+        meta["flat_index"].append(batch.flat_index.cpu())
+        meta["player"].append(y.cpu())
+        meta["etype"].append(batch.tgt_etype.cpu())
+        meta["known"].append(batch.tgt_known.cpu())
+
+    def cat(xs: list) -> np.ndarray:
+        return torch.cat(xs).numpy() if xs else np.zeros(0)
+
+    n_used = k if k else getattr(getattr(model, "cfg", None), "eval_samples", 1)
+    return Predictions(
+        flat_index=cat(meta["flat_index"]).astype(np.int64), player=cat(meta["player"]).astype(np.int64),
+        etype=cat(meta["etype"]).astype(np.int64), known=cat(meta["known"]).astype(bool),
+        sets={c: {kk: cat(v) for kk, v in d.items()} for c, d in parts.items()},
+        n_samples=int(n_used) if model.kind == "cvae" else 1,
+    )
+
+
+def sparse_players(counts: Sequence[int], quantile: float = 0.25) -> np.ndarray:
+    """(n_vocab,) bool: vocabulary players in the bottom `quantile` by training event count."""
+    counts = np.asarray(counts)
+    players = np.arange(len(counts)) >= N_SPECIAL
+    cut = np.quantile(counts[players], quantile) if players.any() else 0
+    return players & (counts <= cut)
+
+
+def _row(d: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, Any]:
+    n = int(sel.sum())
+    if n == 0:
+        return {"top1": float("nan"), "top5": float("nan"), "loglik": float("nan"),
+                "loglik_k10": float("nan"), "n_events": 0}
+    return {"top1": float(d["top1"][sel].mean()), "top5": float(d["top5"][sel].mean()),
+            "loglik": float(d["ll"][sel].mean()), "loglik_k10": float(d["ll_small"][sel].mean()),
+            "n_events": n}
+
+
+@dataclass
+class Evaluation:
+    """Tables of one model's held-out metrics; `to_dict()` gives the JSON structure."""
+
+    model: str
+    summary: pd.DataFrame  # one row per candidate set (+ sparse)
+    by_type: pd.DataFrame  # rows (candidates, event_type)
+    unknown: dict[str, Any]  # events whose player is not in the vocabulary
+    reliability: pd.DataFrame
+    n_samples: int
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {r.candidates: {"top1": r.top1, "top5": r.top5, "loglik": r.loglik,
+                               "n_events": int(r.n_events)}
+                for r in self.summary.itertuples()}
+
+
+def evaluate_model(model: Any, enc: EncodedGames, train_counts: Sequence[int], *,
+                   name: str | None = None, candidate_sets: Sequence[str] = CANDIDATE_SETS,
+                   n_samples: int | None = None, batch_games: int = 8,
+                   device: torch.device | str = "cpu", seed: int = 0,
+                   progress: bool = False) -> Evaluation:
+    """All metrics of `model` on the encoded held-out games `enc`.
+
+    `train_counts` are the vocabulary's training event counts (defines sparse players).
+    """
+    pred = predict(model, enc, candidate_sets, n_samples=n_samples, batch_games=batch_games,
+                   device=device, seed=seed, progress=progress)
+    return summarize(pred, train_counts, name or model.kind)
+
+
+def summarize(pred: Predictions, train_counts: Sequence[int], name: str) -> Evaluation:
+    """Evaluation tables from Predictions."""
+    sparse = sparse_players(train_counts)[pred.player] & pred.known
+    rows, type_rows = [], []
+    for c, d in pred.sets.items():
+        base = pred.known & d["in_set"].astype(bool)
+        r = _row(d, base)
+        r.update(candidates=c, n_not_in_set=int((pred.known & ~d["in_set"].astype(bool)).sum()),
+                 n_unknown=int((~pred.known).sum()))
+        rows.append(r)
+        for t in np.unique(pred.etype[base]):
+            tr = _row(d, base & (pred.etype == t))
+            tr.update(candidates=c, event_type=EVENT_TYPES[t])
+            type_rows.append(tr)
+    if "roster" in pred.sets:
+        d = pred.sets["roster"]
+        r = _row(d, sparse & d["in_set"].astype(bool))
+        r.update(candidates="sparse", n_not_in_set=int((sparse & ~d["in_set"].astype(bool)).sum()),
+                 n_unknown=0)
+        rows.append(r)
+    unknown: dict[str, Any] = {"n_events": int((~pred.known).sum()),
+                               "n_total": int(len(pred.known))}
+    for c, d in pred.sets.items():
+        unknown[c] = _row(d, ~pred.known)
+    cols = ["candidates", "top1", "top5", "loglik", "loglik_k10", "n_events", "n_unknown",
+            "n_not_in_set"]
+    summary = pd.DataFrame(rows)[cols]
+    by_type = pd.DataFrame(type_rows)
+    rel = reliability_table(pred, "roster" if "roster" in pred.sets else next(iter(pred.sets)))
+    return Evaluation(name, summary, by_type, unknown, rel, pred.n_samples)
+
+
+def reliability_table(pred: Predictions, candidates: str, n_bins: int = 10) -> pd.DataFrame:
+    """Binned top-1 probability vs observed top-1 accuracy (known players, truth in set)."""
+    d = pred.sets[candidates]
+    sel = pred.known & d["in_set"].astype(bool)
+    p, hit = d["ptop"][sel], d["top1"][sel]
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    df = pd.DataFrame({"bin": bins, "p": p, "hit": hit})
+    out = df.groupby("bin").agg(confidence=("p", "mean"), accuracy=("hit", "mean"),
+                                n_events=("p", "size")).reset_index()
+    out.insert(0, "candidates", candidates)
+    return out
+
+
+def plot_reliability(tables: dict[str, pd.DataFrame], path: Any) -> None:
+    """Reliability diagram (one line per model) written to `path` (PNG, atomically)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from hockey_vae.io import atomic_path
+
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+    for name, df in tables.items():
+        sns.lineplot(data=df, x="confidence", y="accuracy", marker="o", ax=ax, label=name)
+    ax.set(xlabel="top-1 probability", ylabel="observed top-1 accuracy", xlim=(0, 1),
+           ylim=(0, 1), title="Reliability (roster candidates)")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)

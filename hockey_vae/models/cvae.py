@@ -1,0 +1,155 @@
+"""PlayerCVAE: a conditional VAE over the acting player given the game context.
+
+Prior p(z | context), posterior q(z | context, player), decoder p(player | z, context) as
+logits over the player vocabulary; trained on the ELBO with the KL between the two diagonal
+Gaussians in closed form (beta, linear warm-up, free bits). The posterior mean is the
+player's contextual embedding. Players unseen in training enter the posterior through their
+position's cold-start token (trained by target dropout), so they still get an embedding.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from hockey_vae.core.distributions import (
+    diag_gaussian_log_prob,
+    kl_diag_gaussians,
+    reparameterize,
+)
+from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
+from hockey_vae.models.lstm import ContextEncoder, LSTMConfig
+from hockey_vae.schema import POSITIONS
+from hockey_vae.sequences import Batch
+
+__all__ = ["CVAEConfig", "PlayerCVAE"]
+
+
+@dataclass
+class CVAEConfig:
+    """PlayerCVAE hyperparameters; `encoder` is the shared LSTM context encoder."""
+
+    encoder: LSTMConfig = field(default_factory=LSTMConfig)
+    d_z: int = 16  # latent size (= embedding size)
+    d_hidden: int = 128  # width of the prior/posterior/decoder MLPs
+    d_player_q: int = 32  # player embedding inside the posterior
+    beta: float = 1.0  # KL weight after warm-up
+    warmup_epochs: int = 2  # KL weight rises linearly from 0 to beta over these epochs
+    free_bits: float = 0.0  # nats per latent dimension (batch mean) not penalised
+    eval_samples: int = 100  # importance samples for the likelihood (k)
+    prior_samples: int = 16  # prior samples averaged for p(player | context)
+
+
+def _mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(d_in, d_hidden), nn.ReLU(), nn.Linear(d_hidden, d_out))
+
+
+class PlayerCVAE(PlayerModel):
+    """Conditional VAE over players; see the module docstring."""
+
+    kind = "cvae"
+
+    def __init__(self, cfg: CVAEConfig, backoff: Tensor | None = None,
+                 positions: Tensor | None = None):
+        super().__init__()
+        self.cfg = cfg
+        e = cfg.encoder
+        self.encoder = ContextEncoder(e, backoff)
+        self.q_player = nn.Embedding(e.n_players, cfg.d_player_q)
+        self.q_position = nn.Embedding(len(POSITIONS) + 1, cfg.d_player_q)
+        self.register_buffer("positions", positions if positions is not None
+                             else torch.full((e.n_players,), len(POSITIONS), dtype=torch.long))
+        self.prior_net = _mlp(e.d_context, cfg.d_hidden, 2 * cfg.d_z)
+        self.post_net = _mlp(e.d_context + cfg.d_player_q, cfg.d_hidden, 2 * cfg.d_z)
+        self.decoder = _mlp(e.d_context + cfg.d_z, cfg.d_hidden, e.n_players)
+        self.kl_weight = cfg.beta if cfg.warmup_epochs <= 0 else 0.0
+
+    def on_epoch_start(self, epoch: int) -> None:
+        w = self.cfg.warmup_epochs
+        self.kl_weight = self.cfg.beta * (1.0 if w <= 0 else min(1.0, (epoch + 1) / (w + 1)))
+
+    def context(self, batch: Batch) -> Tensor:
+        """(N, d_context) context of each target event."""
+        return self.encoder(batch)[batch.target]
+
+    def prior(self, ctx: Tensor) -> tuple[Tensor, Tensor]:
+        """(mu, logvar) of p(z | context), each (N, d_z)."""
+        mu, logvar = self.prior_net(ctx).chunk(2, -1)
+        return mu, logvar.clamp(-8.0, 8.0)
+
+    def posterior(self, ctx: Tensor, player: Tensor) -> tuple[Tensor, Tensor]:
+        """(mu, logvar) of q(z | context, player), each (N, d_z)."""
+        emb = self.q_player(player) + self.q_position(self.positions[player])
+        mu, logvar = self.post_net(torch.cat([ctx, emb], -1)).chunk(2, -1)
+        return mu, logvar.clamp(-8.0, 8.0)
+
+    def decode(self, z: Tensor, ctx: Tensor) -> Tensor:
+        """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape."""
+        ctx = ctx.expand(*z.shape[:-1], ctx.shape[-1])
+        return self.decoder(torch.cat([ctx, z], -1))
+
+    def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
+        ctx = self.context(batch)
+        y = dropout_targets(batch.tgt_player, self.encoder.backoff,
+                            self.cfg.encoder.unk_rate, self.training)
+        mu_p, lv_p = self.prior(ctx)
+        mu_q, lv_q = self.posterior(ctx, y)
+        z = reparameterize(mu_q, lv_q)
+        logits = self.decode(z, ctx)
+        rows = torch.arange(len(y), device=y.device)
+        terms = {}
+        for name, mask in masks.items():
+            mask = mask.clone()
+            mask[rows, y] = True
+            terms[f"nll_{name}"] = -masked_log_softmax(logits, mask).gather(1, y[:, None]).mean()
+        recon = torch.stack(list(terms.values())).mean()
+        kl_dim = kl_diag_gaussians(mu_q.float(), lv_q.float(), mu_p.float(), lv_p.float())
+        kl = kl_dim.sum(-1).mean()
+        kl_pen = kl_dim.mean(0).clamp(min=self.cfg.free_bits).sum() \
+            if self.cfg.free_bits > 0 else kl
+        loss = recon + self.kl_weight * kl_pen
+        return ModelOutput(loss=loss, terms={**terms, "recon": recon, "kl": kl})
+
+    @torch.no_grad()
+    def score(self, batch: Batch, masks: dict[str, Tensor], n_samples: int | None = None,
+              generator: torch.Generator | None = None) -> dict[str, tuple]:
+        """Importance-sampled log p(y | context) (posterior proposal, k = n_samples) and
+        log p(. | context) averaged over `cfg.prior_samples` prior samples."""
+        k = n_samples or self.cfg.eval_samples
+        ctx = self.context(batch)
+        y = batch.tgt_player
+        mu_p, lv_p = self.prior(ctx)
+        mu_q, lv_q = self.posterior(ctx, y)
+        log_w: dict[str, list[Tensor]] = {name: [] for name in masks}
+        for _ in range(k):
+            z = reparameterize(mu_q, lv_q, generator=generator)
+            logits = self.decode(z, ctx)
+            corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
+            for name, mask in masks.items():
+                lp = masked_log_softmax(logits, mask).gather(1, y[:, None]).squeeze(1)
+                log_w[name].append(lp + corr)
+        logp_avg: dict[str, Tensor] = {}
+        m = self.cfg.prior_samples
+        for _ in range(m):
+            z = reparameterize(mu_p, lv_p, generator=generator)
+            logits = self.decode(z, ctx)
+            for name, mask in masks.items():
+                lp = masked_log_softmax(logits, mask)
+                logp_avg[name] = lp if name not in logp_avg else torch.logaddexp(logp_avg[name], lp)
+        out = {}
+        k_small = max(1, k // 10)
+        for name in masks:
+            w = torch.stack(log_w[name])  # (k, N)
+            ll = torch.logsumexp(w, 0) - math.log(k)
+            ll_small = torch.logsumexp(w[:k_small], 0) - math.log(k_small)
+            out[name] = (logp_avg[name] - math.log(m), ll, ll_small)
+        return out
+
+    @torch.no_grad()
+    def embed(self, batch: Batch) -> tuple[Tensor, Tensor]:
+        """Posterior (mean, variance) of z for each target event, each (N, d_z)."""
+        mu, logvar = self.posterior(self.context(batch), batch.tgt_player)
+        return mu, logvar.exp()

@@ -1,0 +1,114 @@
+"""LSTM context encoder and the LSTM classifier baselines (with and without player history).
+
+For event t the context is the LSTM state after events 0..t-1 (their features and, with
+history, a learned embedding of their acting players, with player-id dropout) joined with
+event t's own features except its player. Reference for the task: Liu, Schulte et al.,
+"Learning Agent Representations for Ice Hockey", NeurIPS 2020.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
+from hockey_vae.schema import EVENT_TYPES
+from hockey_vae.sequences import NUM_FEATURES, Batch
+
+__all__ = ["LSTMConfig", "ContextEncoder", "LSTMClassifier"]
+
+
+@dataclass
+class LSTMConfig:
+    """Context encoder and classifier head; vocabulary sizes are filled from the data."""
+
+    n_players: int = 0  # vocabulary size incl. special tokens (set from the PlayerVocab)
+    n_teams: int = 1  # team vocabulary size incl. <none>
+    n_event_types: int = len(EVENT_TYPES)
+    n_num: int = len(NUM_FEATURES)
+    d_type: int = 16  # event-type embedding
+    d_team: int = 8  # team embedding
+    d_player: int = 32  # previous acting player embedding (history input)
+    hidden: int = 128  # LSTM state size
+    layers: int = 1  # stacked LSTM layers
+    d_context: int = 128  # context vector fed to the heads
+    dropout: float = 0.1  # on the context vector
+    history: bool = True  # feed previous events' acting players (False = `lstm-nohist`)
+    player_dropout: float = 0.2  # prob. a history player id is replaced by its position token
+    unk_rate: float = 0.01  # prob. a training target is replaced by its cold-start token
+
+
+class ContextEncoder(nn.Module):
+    """Events -> per-event context vectors, causal in the acting players.
+
+    forward(batch) -> (B, T, d_context): row t depends on events < t (all features and
+    players) and on event t's own features, never on event t's player or anything later.
+    """
+
+    def __init__(self, cfg: LSTMConfig, backoff: Tensor | None = None):
+        super().__init__()
+        assert cfg.n_players > 0, "LSTMConfig.n_players must be set from the vocabulary"
+        self.cfg = cfg
+        self.type_emb = nn.Embedding(cfg.n_event_types, cfg.d_type)
+        self.team_emb = nn.Embedding(cfg.n_teams, cfg.d_team)
+        d_event = cfg.d_type + cfg.d_team + cfg.n_num
+        d_in = d_event + (cfg.d_player if cfg.history else 0)
+        if cfg.history:
+            self.player_emb = nn.Embedding(cfg.n_players, cfg.d_player)
+        self.lstm = nn.LSTM(d_in, cfg.hidden, num_layers=cfg.layers, batch_first=True)
+        self.mix = nn.Sequential(nn.Linear(cfg.hidden + d_event, cfg.d_context), nn.ReLU(),
+                                 nn.Dropout(cfg.dropout))
+        # each vocabulary index -> its cold-start token (position back-off)
+        self.register_buffer("backoff", backoff if backoff is not None
+                             else torch.ones(cfg.n_players, dtype=torch.long), persistent=True)
+
+    def event_features(self, batch: Batch) -> Tensor:
+        """(B, T, d_event): each event's own features, without its player."""
+        return torch.cat([self.type_emb(batch.etype), self.team_emb(batch.team), batch.num], -1)
+
+    def forward(self, batch: Batch) -> Tensor:
+        feats = self.event_features(batch)  # (B, T, d_event)
+        x = feats
+        if self.cfg.history:
+            players = batch.player
+            if self.training and self.cfg.player_dropout > 0:
+                drop = torch.rand(players.shape, device=players.device) < self.cfg.player_dropout
+                players = torch.where(drop & (players > 0), self.backoff[players], players)
+            x = torch.cat([feats, self.player_emb(players)], -1)
+        h, _ = self.lstm(x)  # (B, T, hidden): h[:, t] has seen events 0..t
+        h_prev = torch.cat([h.new_zeros(h[:, :1].shape), h[:, :-1]], 1)  # state before t
+        return self.mix(torch.cat([h_prev, feats], -1))  # (B, T, d_context)
+
+
+class LSTMClassifier(PlayerModel):
+    """Baseline `lstm` / `lstm-nohist`: softmax over players from the context vector."""
+
+    kind = "lstm"
+
+    def __init__(self, cfg: LSTMConfig, backoff: Tensor | None = None):
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = ContextEncoder(cfg, backoff)
+        self.head = nn.Sequential(nn.Linear(cfg.d_context, cfg.d_context), nn.ReLU(),
+                                  nn.Linear(cfg.d_context, cfg.n_players))
+
+    def context(self, batch: Batch) -> Tensor:
+        """(N, d_context) context of each target event."""
+        return self.encoder(batch)[batch.target]
+
+    def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
+        logits = self.head(self.context(batch))
+        y = dropout_targets(batch.tgt_player, self.encoder.backoff, self.cfg.unk_rate,
+                            self.training)
+        terms = {}
+        for name, mask in masks.items():
+            mask = mask.clone()
+            mask[torch.arange(len(y), device=y.device), y] = True  # the truth is a candidate
+            terms[f"nll_{name}"] = -masked_log_softmax(logits, mask).gather(1, y[:, None]).mean()
+        loss = torch.stack(list(terms.values())).mean()
+        return ModelOutput(loss=loss, terms=terms)
+
+    def logits(self, batch: Batch) -> Tensor:
+        return self.head(self.context(batch))

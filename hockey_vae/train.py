@@ -1,0 +1,335 @@
+"""One training loop for every player model: device, bf16 autocast, checkpoints, resume, DDP.
+
+A run folder holds `config.json` (model and train config, split), `checkpoint.pt` (latest
+epoch: model + optimizer state, RNG states, early-stopping state), `best.pt` (best
+validation weights) and `metrics.csv` (one row per epoch). Checkpoints contain only
+tensors and plain containers and are read with `torch.load(..., weights_only=True)`.
+Launched under `torchrun`, the loop uses DistributedDataParallel (nccl on GPU, gloo on CPU).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.distributed as dist
+
+from hockey_vae.evaluate import iterate_batches, predict
+from hockey_vae.io import atomic_path
+from hockey_vae.models import (
+    MODEL_NAMES,
+    PlayerModel,
+    build_model,
+    config_from_dict,
+    config_to_dict,
+    default_config,
+)
+from hockey_vae.runtime import seed_everything, select_device
+from hockey_vae.sequences import (
+    CANDIDATE_SETS,
+    SequenceEncoder,
+    as_tables,
+    candidate_mask,
+    split_games,
+    unknown_token,
+)
+
+__all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict"]
+
+log = logging.getLogger(__name__)
+CHECKPOINT, BEST, CONFIG, METRICS = "checkpoint.pt", "best.pt", "config.json", "metrics.csv"
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation, validation and data-split settings shared by every model."""
+
+    epochs: int = 12  # maximum epochs
+    batch_games: int = 8  # games per step (a game is ~300 events)
+    lr: float = 2e-3  # Adam learning rate
+    weight_decay: float = 1e-5  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # max global gradient norm
+    patience: int = 2  # epochs without validation improvement before stopping
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    train_candidates: tuple[str, ...] = CANDIDATE_SETS  # loss = mean NLL over these masks
+    val_candidates: str = "roster"  # early stopping on this set's log-likelihood
+    val_samples: int = 10  # CVAE importance samples during validation
+    split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
+    min_player_events: int = 1  # fewer training events -> cold-start token
+    max_train_games: int = 0  # >0: use only the latest this many training games (tuning)
+    num_threads: int = 0  # >0: torch.set_num_threads
+    progress: bool = True  # tqdm bars
+
+
+def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    """TrainConfig from a dict; an unknown key raises ValueError naming it."""
+    names = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    bad = sorted(set(data) - set(names))
+    if bad:
+        raise ValueError(f"unknown train config key(s) {bad}; known: {sorted(names)}")
+    clean = {}
+    for key, value in data.items():
+        default = getattr(TrainConfig(), key)
+        if isinstance(default, tuple):
+            value = tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"train config key {key!r} must be true/false, got {value!r}")
+        elif isinstance(default, (int, float)):
+            value = type(default)(value)
+        clean[key] = value
+    return TrainConfig(**clean)
+
+
+@dataclass
+class Run:
+    """A trained model with everything needed to apply it to new games."""
+
+    name: str
+    model: PlayerModel
+    encoder: SequenceEncoder
+    train_config: TrainConfig
+    split: dict[str, list[str]]
+    run_dir: Path | None = None
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+
+# -- distributed helpers -------------------------------------------------------------------
+def _dist_setup(device: torch.device) -> tuple[int, int]:
+    """(rank, world size); initialises the process group under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _vocab_maps(encoder: SequenceEncoder) -> tuple[torch.Tensor, torch.Tensor]:
+    vocab = encoder.vocab_
+    backoff = torch.tensor([unknown_token(p or None) if i > 0 else 0
+                            for i, p in enumerate(vocab.positions)], dtype=torch.long)
+    return backoff, torch.from_numpy(vocab.position_index())
+
+
+def _make_model(name: str, model_cfg: Any, encoder: SequenceEncoder) -> PlayerModel:
+    backoff, positions = _vocab_maps(encoder)
+    return build_model(name, model_cfg, backoff, positions)
+
+
+# -- RNG state as plain tensors/containers (weights_only-safe) ------------------------------
+def _rng_state() -> dict[str, Any]:
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {"key": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                  "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
+        "python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
+    }
+
+
+def _set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["key"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached"]))
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+
+
+def _save(obj: dict[str, Any], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(obj, tmp)
+
+
+def _write_json(obj: Any, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, default=str))
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+
+
+# -- the loop -------------------------------------------------------------------------------
+def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
+                      device: torch.device) -> tuple[float, float]:
+    """(mean log-likelihood, top-1) of known players on the validation set."""
+    if enc is None or enc.n_targets == 0:
+        return float("nan"), float("nan")
+    pred = predict(model, enc, (cfg.val_candidates,), n_samples=cfg.val_samples,
+                   batch_games=cfg.batch_games, device=device, seed=cfg.seed)
+    d = pred.sets[cfg.val_candidates]
+    sel = pred.known & d["in_set"].astype(bool)
+    if not sel.any():
+        return float("nan"), float("nan")
+    return float(d["ll"][sel].mean()), float(d["top1"][sel].mean())
+
+
+def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cvae", *,
+        model_overrides: dict[str, Any] | None = None, train_config: TrainConfig | None = None,
+        split: dict[str, list[str]] | None = None, resume: bool = False) -> Run:
+    """Train `model` on the training games of `tables`; early-stop on validation games.
+
+    `split` (train/val/test game ids) defaults to `split_games` with the config's fractions.
+    With `run_dir`, writes config, metrics and checkpoints there; `resume=True` continues
+    from `run_dir/checkpoint.pt` (same config required). Returns the best-validation Run.
+    """
+    if model not in MODEL_NAMES:
+        raise ValueError(f"model {model!r} is not one of {MODEL_NAMES}")
+    cfg = train_config or TrainConfig()
+    if cfg.num_threads > 0:
+        torch.set_num_threads(cfg.num_threads)
+    device = select_device(cfg.device)
+    rank, world = _dist_setup(device)
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    seed_everything(cfg.seed)
+    run_dir = Path(run_dir) if run_dir is not None else None
+    t = as_tables(tables)
+
+    ckpt: dict[str, Any] | None = None
+    if resume:
+        if run_dir is None or not (run_dir / CHECKPOINT).exists():
+            raise FileNotFoundError(f"resume=True but {run_dir}/{CHECKPOINT} does not exist")
+        ckpt = torch.load(run_dir / CHECKPOINT, map_location="cpu", weights_only=True)
+        split = ckpt["split"]
+        encoder = SequenceEncoder.from_state(ckpt["encoder"])
+        model_cfg = config_from_dict(model, ckpt["model_config"])
+        if ckpt["model_name"] != model:
+            raise ValueError(f"checkpoint is for model {ckpt['model_name']!r}, not {model!r}")
+    else:
+        split = split or split_games(t.games, cfg.split_fractions,
+                                     within_last_season=cfg.split_within_last_season)
+        if cfg.max_train_games > 0:
+            split = {**split, "train": split["train"][-cfg.max_train_games:]}
+        encoder = SequenceEncoder(cfg.min_player_events).fit(t, split["train"])
+        model_cfg = default_config(model, len(encoder.vocab_), len(encoder.teams_),
+                                   model_overrides)
+    train_enc = encoder.transform(t, split["train"])
+    val_enc = encoder.transform(t, split["val"]) if split["val"] else None
+
+    net = _make_model(model, model_cfg, encoder).to(device)
+    meta = {"model_name": model, "model_config": config_to_dict(model_cfg),
+            "train_config": dataclasses.asdict(cfg), "encoder": encoder.state(), "split": split}
+    if run_dir is not None and rank == 0 and not resume:
+        _write_json({k: v for k, v in meta.items() if k != "encoder"}
+                    | {"n_players": len(encoder.vocab_)}, run_dir / CONFIG)
+
+    if not net.trainable:
+        net.fit(train_enc)
+        run = Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
+        if run_dir is not None and rank == 0:
+            state = {**meta, "model": net.state_dict(), "epoch": 0}
+            _save(state, run_dir / BEST)
+            _save(state, run_dir / CHECKPOINT)
+        return run
+
+    ddp = world > 1
+    wrapped: Any = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
+    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    start_epoch, best, best_epoch, bad_epochs = 0, -math.inf, -1, 0
+    history: list[dict[str, Any]] = []
+    if ckpt is not None:
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        start_epoch = int(ckpt["epoch"]) + 1
+        best, best_epoch, bad_epochs = ckpt["best"], ckpt["best_epoch"], ckpt["bad_epochs"]
+        history = list(ckpt["history"])
+        _set_rng_state(ckpt["rng"])
+    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    if run_dir is not None and (run_dir / BEST).exists() and ckpt is not None:
+        best_state = torch.load(run_dir / BEST, map_location="cpu", weights_only=True)["model"]
+
+    n_vocab = len(encoder.vocab_)
+    autocast = device.type == "cuda"
+    from tqdm.auto import tqdm
+
+    for epoch in range(start_epoch, cfg.epochs):
+        if bad_epochs >= cfg.patience:
+            break
+        net.train()
+        net.on_epoch_start(epoch)
+        order = torch.randperm(train_enc.n_games,
+                               generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch))
+        batches = [order[i:i + cfg.batch_games].tolist()
+                   for i in range(0, len(order), cfg.batch_games)]
+        batches = batches[:len(batches) // world * world][rank::world] if ddp else batches
+        tic, sums, n_events = time.perf_counter(), {}, 0
+        bar = tqdm(batches, desc=f"{model} epoch {epoch}", unit="batch",
+                   disable=not cfg.progress or rank != 0)
+        for games in bar:
+            batch = next(iterate_batches(train_enc, len(games), games)).to(device)
+            masks = {c: candidate_mask(batch, c, n_vocab) for c in cfg.train_candidates}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+                out = wrapped(batch, masks)
+            opt.zero_grad(set_to_none=True)
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            opt.step()
+            n_events += batch.n_targets
+            for k, v in {"loss": out.loss, **out.terms}.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.n_targets
+            bar.set_postfix(loss=f"{float(out.loss.detach()):.3f}")
+        seconds = time.perf_counter() - tic
+        val_ll, val_top1 = validation_loglik(net, val_enc, cfg, device)
+        improved = not math.isnan(val_ll) and val_ll > best
+        if improved or math.isnan(val_ll):
+            best, best_epoch, bad_epochs = (val_ll if improved else best), epoch, 0
+            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        else:
+            bad_epochs += 1
+        row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in sums.items()},
+               "val_loglik": val_ll, "val_top1": val_top1, "seconds": seconds,
+               "train_events_per_s": n_events * world / max(seconds, 1e-9),
+               "kl_weight": float(getattr(net, "kl_weight", 0.0))}
+        history.append(row)
+        log.info("%s epoch %d: %s", model, epoch,
+                 ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
+        if run_dir is not None and rank == 0:
+            if improved or math.isnan(val_ll):
+                _save({**meta, "model": best_state, "epoch": epoch}, run_dir / BEST)
+            _save({**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                   "epoch": epoch, "best": best, "best_epoch": best_epoch,
+                   "bad_epochs": bad_epochs, "history": history, "rng": _rng_state()},
+                  run_dir / CHECKPOINT)
+            _write_csv(pd.DataFrame(history), run_dir / METRICS)
+    net.load_state_dict(best_state)
+    net.eval()
+    return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(history), device)
+
+
+def load_run(run_dir: str | os.PathLike, which: str = "best",
+             device: str | torch.device = "cpu") -> Run:
+    """Rebuild a trained Run from `run_dir` (`best.pt` or `checkpoint.pt`), weights only."""
+    run_dir = Path(run_dir)
+    path = run_dir / (BEST if which == "best" else CHECKPOINT)
+    if not path.exists():
+        raise FileNotFoundError(f"no {path.name} in run folder {run_dir}")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    name = state["model_name"]
+    encoder = SequenceEncoder.from_state(state["encoder"])
+    model_cfg = config_from_dict(name, state["model_config"])
+    net = _make_model(name, model_cfg, encoder)
+    net.load_state_dict(state["model"])
+    dev = select_device(device)
+    net.to(dev).eval()
+    cfg = train_config_from_dict(state["train_config"])
+    metrics = run_dir / METRICS
+    history = pd.read_csv(metrics) if metrics.exists() else pd.DataFrame()
+    return Run(name, net, encoder, cfg, state["split"], run_dir, history, dev)

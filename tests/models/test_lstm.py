@@ -1,0 +1,77 @@
+"""LSTM context encoder and classifier: build, forward, masks, causality, round trip."""
+
+import torch
+from _toy import toy_tables
+
+from hockey_vae.models import build_model, config_from_dict, config_to_dict, default_config
+from hockey_vae.models.base import masked_log_softmax
+from hockey_vae.sequences import SequenceEncoder, candidate_mask, collate, split_games
+
+
+def _setup(name="lstm"):
+    torch.manual_seed(0)
+    t = toy_tables(n_games=12, seed=2)
+    split = split_games(t.games)
+    enc = SequenceEncoder().fit(t, split["train"])
+    data = enc.transform(t, split["train"])
+    cfg = default_config(name, len(enc.vocab_), len(enc.teams_), {"hidden": 16, "d_context": 16})
+    return build_model(name, cfg), data, len(enc.vocab_)
+
+
+def test_forward_loss_finite_and_backprop():
+    model, data, V = _setup()
+    batch = collate(data, [0, 1, 2])
+    masks = {c: candidate_mask(batch, c, V) for c in ("all", "roster", "on_ice")}
+    out = model(batch, masks)
+    assert torch.isfinite(out.loss) and set(out.terms) == {"nll_all", "nll_roster", "nll_on_ice"}
+    out.loss.backward()
+    assert model.head[0].weight.grad is not None
+
+
+def test_masked_candidates_get_zero_probability():
+    model, data, V = _setup()
+    model.eval()
+    batch = collate(data, [0])
+    mask = candidate_mask(batch, "on_ice", V)
+    logp = model.score(batch, {"on_ice": mask})["on_ice"][0]
+    assert torch.allclose(logp.exp().sum(1), torch.ones(len(logp)))
+    assert (logp[~mask].exp() == 0).all()
+    assert torch.isfinite(masked_log_softmax(torch.zeros(2, 3), torch.tensor([[1, 0, 1]]).bool())[:, 0]).all()
+
+
+def _logits_of_event(model, batch, t):
+    model.eval()
+    with torch.no_grad():
+        ctx = model.encoder(batch)
+    return ctx[0, t]
+
+
+def test_no_leak_of_own_player_or_future_events():
+    for name in ("lstm", "lstm-nohist"):
+        model, data, V = _setup(name)
+        batch = collate(data, [0])
+        targets = torch.nonzero(batch.target[0]).squeeze(1)
+        t = int(targets[len(targets) // 2])
+        ref = _logits_of_event(model, batch, t)
+        changed = collate(data, [0])
+        changed.player[0, t] = (changed.player[0, t] + 1) % V  # its own player
+        changed.player[0, t + 1:] = 7  # later players
+        changed.num[0, t + 1:] += 3.0  # later features
+        changed.etype[0, t + 1:] = 0
+        assert torch.allclose(ref, _logits_of_event(model, changed, t))
+        if name == "lstm":  # the history does depend on earlier players
+            earlier = collate(data, [0])
+            earlier.player[0, :t] = 7
+            assert not torch.allclose(ref, _logits_of_event(model, earlier, t))
+
+
+def test_save_load_round_trip(tmp_path):
+    model, data, V = _setup()
+    model.eval()
+    torch.save(model.state_dict(), tmp_path / "m.pt")
+    cfg = config_from_dict("lstm", config_to_dict(model.cfg))
+    again = build_model("lstm", cfg)
+    again.load_state_dict(torch.load(tmp_path / "m.pt", weights_only=True))
+    again.eval()
+    batch = collate(data, [0])
+    assert torch.equal(model.logits(batch), again.logits(batch))

@@ -1,0 +1,107 @@
+"""Sequences: date splits, train-only vocabulary, features, candidate sets, shootouts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from _toy import toy_tables
+
+from hockey_vae.sequences import (
+    N_SPECIAL,
+    NUM_FEATURES,
+    SequenceEncoder,
+    as_tables,
+    candidate_mask,
+    collate,
+    split_games,
+    unknown_token,
+)
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return toy_tables(n_games=24, seed=1)
+
+
+def test_split_is_by_date_and_reproducible(tables):
+    split = split_games(tables.games, (0.5, 0.25, 0.25))
+    assert split == split_games(tables.games.sample(frac=1, random_state=3), (0.5, 0.25, 0.25))
+    date = tables.games.set_index("game_id")["game_date"]
+    assert max(date[split["train"]]) <= min(date[split["val"]])
+    assert max(date[split["val"]]) <= min(date[split["test"]])
+    assert sorted(sum(split.values(), [])) == sorted(tables.games["game_id"])
+
+
+def test_split_within_last_season_puts_earlier_seasons_in_train(tables):
+    split = split_games(tables.games, (0.5, 0.25, 0.25), within_last_season=True)
+    seasons = tables.games.set_index("game_id")["season"]
+    early = seasons[seasons != seasons.max()].index
+    assert set(early) <= set(split["train"])
+    assert set(seasons[split["test"]]) == {seasons.max()}
+
+
+def test_split_rejects_bad_fractions(tables):
+    with pytest.raises(ValueError, match="fractions"):
+        split_games(tables.games, (0.5, 0.5, 0.5))
+
+
+def test_vocab_from_training_games_only(tables):
+    split = split_games(tables.games)
+    ev = tables.events.copy()
+    # a player who acts only in a test game
+    row = ev.index[(ev["game_id"] == split["test"][0]) & ev["player_id"].notna()][0]
+    ev.loc[row, "player_id"] = "newcomer"
+    t = as_tables({"events": ev, "games": tables.games, "rosters": tables.rosters})
+    enc = SequenceEncoder().fit(t, split["train"])
+    assert "newcomer" not in enc.vocab_.ids
+    train_players = set(ev.loc[ev["game_id"].isin(split["train"]), "player_id"].dropna())
+    assert set(enc.vocab_.ids[N_SPECIAL:]) == train_players
+    test = enc.transform(t, split["test"])
+    i = int(np.flatnonzero(test.player_id == "newcomer")[0])
+    assert not test.known[i] and test.target[i]
+    assert test.player[i] == unknown_token(None)  # no roster position for the newcomer
+
+
+def test_scaler_fit_on_train_only(tables):
+    split = split_games(tables.games)
+    enc = SequenceEncoder().fit(tables, split["train"])
+    train = enc.transform(tables, split["train"])
+    assert np.allclose(train.num.mean(0), 0, atol=1e-4)
+    assert train.num.shape[1] == len(NUM_FEATURES)
+
+
+def test_events_without_player_are_context_only(tables):
+    split = split_games(tables.games)
+    enc = SequenceEncoder().fit(tables, split["train"])
+    data = enc.transform(tables, split["test"])
+    no_player = pd.isna(data.player_id)
+    assert no_player.any()
+    assert not data.target[no_player].any()
+    assert (data.player[no_player] == 0).all()
+
+
+def test_candidate_masks(tables):
+    split = split_games(tables.games)
+    enc = SequenceEncoder().fit(tables, split["train"])
+    data = enc.transform(tables, split["test"])
+    batch = collate(data, [0, 1])
+    V = len(enc.vocab_)
+    masks = {k: candidate_mask(batch, k, V) for k in ("all", "roster", "on_ice")}
+    y = batch.tgt_player
+    for m in masks.values():
+        assert m.gather(1, y[:, None]).all()  # the truth is a candidate in the toy league
+        assert not m[:, 0].any() and m[:, 1:N_SPECIAL].all()
+    assert (masks["on_ice"] <= masks["roster"]).all() and (masks["roster"] <= masks["all"]).all()
+    assert (masks["on_ice"][:, N_SPECIAL:].sum(1) == 6).all()
+    with pytest.raises(ValueError, match="candidate set"):
+        candidate_mask(batch, "bench", V)
+
+
+def test_shootout_attempts_are_dropped(tables):
+    ev = tables.events.copy()
+    last = ev.groupby("game_id").tail(1).index
+    ev.loc[last, "event_type"] = "shootout_attempt"
+    t = as_tables({"events": ev, "games": tables.games, "rosters": tables.rosters})
+    split = split_games(t.games)
+    enc = SequenceEncoder().fit(t, split["train"])
+    data = enc.transform(t)
+    assert len(data.etype) == len(ev) - len(last)
