@@ -63,6 +63,17 @@ def _key(name: str) -> str:
     return name.replace("-", "_")
 
 
+def _md_table(df: pd.DataFrame) -> str:
+    """A pipe table (floats to 3 decimals) without the optional `tabulate` dependency."""
+    def cell(v: Any) -> str:
+        return _fmt(v) if isinstance(v, (float, np.floating)) else str(v)
+
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    rule = "|" + "---|" * len(df.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
 def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) -> str:
     sets = ["all", "roster", "on_ice", "sparse"]
     lines = [f"# {title}", "",
@@ -118,8 +129,7 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
     counts = next(iter(evals.values())).by_type
     counts = counts[counts["candidates"] == "roster"].set_index("event_type")["n_events"]
     bt.insert(0, "events", counts.reindex(bt.index))
-    lines += [bt.to_markdown(floatfmt=".3f") if hasattr(bt, "to_markdown") else bt.to_string(),
-              ""]
+    lines += [_md_table(bt.reset_index()), ""]
     lines += ["## Training", "", "| model | epochs | best epoch | val loglik (roster) | "
               "train events/s | seconds |", "|---|---|---|---|---|---|"]
     for name, tr in report["training"].items():

@@ -9,6 +9,7 @@ failed run never replaces earlier outputs. `load_tables(dir)` reads such a folde
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -70,6 +71,10 @@ def ingest(
     at all raises ValueError and writes nothing.
     """
     reader = get_reader(format)
+    accepted = inspect.signature(reader).parameters
+    unknown = [k for k in kwargs if k not in accepted]
+    if unknown:
+        raise ValueError(f"format {format!r} does not take option(s) {unknown}")
     result = reader(paths, strict=strict, progress=progress, **kwargs)
     if result.games.num_rows == 0 and result.events.num_rows == 0:
         reasons = "; ".join(str(p) for p in result.problems[:5]) or "no input rows"
@@ -133,7 +138,7 @@ def describe(data: PathLike | Ingested) -> dict:
         "seasons": sorted(s for s in pc.unique(games.column("season")).to_pylist() if s),
         "leagues": sorted(s for s in pc.unique(games.column("league")).to_pylist() if s),
         "event_types": type_counts,
-        "decided_in": {str(o["values"]): o["counts"] for o in outcomes},
+        "decided_in": {o["values"] or "unknown": o["counts"] for o in outcomes},
         "roster_rows": rosters.num_rows,
         "problems": {
             "player_events_without_player": int(null_player or 0),

@@ -27,6 +27,7 @@ __all__ = [
     "SPECIAL_TOKENS",
     "N_SPECIAL",
     "MAX_ON_ICE",
+    "N_RECENCY",
     "Tables",
     "as_tables",
     "split_games",
@@ -205,6 +206,7 @@ class EncodedGames:
     roster_row: np.ndarray
     on_ice: np.ndarray
     rosters: np.ndarray
+    recency: np.ndarray  # (E, W, N_RECENCY) history features of the acting team's roster
 
     @property
     def n_games(self) -> int:
@@ -216,6 +218,53 @@ class EncodedGames:
 
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
+
+
+N_RECENCY = 5  # per-candidate history features, see _recency_features
+
+
+def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndarray,
+                      roster_raw: list[list[str]], width: int, target: np.ndarray) -> np.ndarray:
+    """(E, width, N_RECENCY) float32: for each target event and each player of the acting
+    team's roster (in roster order), what the game so far says about that player.
+
+    Only events *before* t count: a player appears in an earlier event as its acting or
+    secondary player. Features: log1p(seconds since last appearance), never appeared yet,
+    log1p(appearances so far), log1p(events since last appearance), last appearance in the
+    same period. Never-seen players get zeros except the flag.
+    """
+    out = np.zeros((len(ev), width, N_RECENCY), np.float32)
+    gsec = ev["game_seconds"].to_numpy(dtype=np.float64, na_value=0.0)
+    period = ev["period"].to_numpy(dtype=np.float64, na_value=1.0)
+    p1 = ev["player_id"].to_numpy(dtype=object)
+    p2 = ev["player2_id"].to_numpy(dtype=object) if "player2_id" in ev.columns else \
+        np.full(len(ev), None, dtype=object)
+    rows = np.flatnonzero(target & (roster_row >= 0))
+    by_game = np.searchsorted(offsets, rows, side="right") - 1
+    for g in np.unique(by_game):
+        s, e = offsets[g], offsets[g + 1]
+        last_t: dict[str, float] = {}
+        last_i: dict[str, int] = {}
+        last_p: dict[str, float] = {}
+        count: dict[str, int] = {}
+        todo = set(rows[by_game == g].tolist())
+        for i in range(s, e):
+            if i in todo:
+                ids = roster_raw[roster_row[i]]
+                f = out[i]
+                for j, pid in enumerate(ids):
+                    if pid in last_t:
+                        f[j, 0] = np.log1p(max(gsec[i] - last_t[pid], 0.0))
+                        f[j, 2] = np.log1p(count[pid])
+                        f[j, 3] = np.log1p(i - last_i[pid])
+                        f[j, 4] = float(last_p[pid] == period[i])
+                    else:
+                        f[j, 1] = 1.0
+            for pid in (p1[i], p2[i]):
+                if pid is not None and pid == pid:
+                    last_t[pid], last_i[pid], last_p[pid] = gsec[i], i, period[i]
+                    count[pid] = count.get(pid, 0) + 1
+    return out
 
 
 def _mode(values: pd.Series) -> pd.Series:
@@ -365,15 +414,18 @@ class SequenceEncoder:
             player[i] = vocab.index(pid[i], pos_lookup.get((games[i], pid[i])))
         known = target & (player >= N_SPECIAL)
 
-        # roster rows: one per (game, team), players mapped to vocabulary (or unknown tokens)
+        # roster rows: one per (game, team), players mapped to vocabulary (or unknown tokens);
+        # raw ids are kept in the same order for the per-candidate history features
         roster_key: dict[tuple[str, str], int] = {}
         roster_lists: list[list[int]] = []
+        roster_raw: list[list[str]] = []
         if len(ro):
             for (g, tm), grp in ro.groupby(["game_id", "team"], sort=True):
                 roster_key[(g, tm)] = len(roster_lists)
-                idx = {vocab.index(p, pp) for p, pp in zip(grp["player_id"], grp["position"],
-                                                           strict=False)}
-                roster_lists.append(sorted(idx))
+                pairs = sorted({p: vocab.index(p, pp) for p, pp in
+                                zip(grp["player_id"], grp["position"], strict=False)}.items())
+                roster_raw.append([p for p, _ in pairs])
+                roster_lists.append([i for _, i in pairs])
         width = max((len(r) for r in roster_lists), default=1)
         rosters = np.full((max(len(roster_lists), 1), width), -1, dtype=np.int64)
         for r, lst in enumerate(roster_lists):
@@ -382,6 +434,7 @@ class SequenceEncoder:
         roster_row = np.array([roster_key.get((g, tm), -1) for g, tm in zip(games, teams,
                                                                            strict=False)],
                               dtype=np.int64)
+        recency = _recency_features(ev, offsets, roster_row, roster_raw, width, target)
 
         on_ice = np.full((len(ev), MAX_ON_ICE), -1, dtype=np.int64)
         if "on_ice_for" in ev.columns:
@@ -402,7 +455,7 @@ class SequenceEncoder:
             etype=etype, team=team, num=num.astype(np.float32), player=player,
             target=target, known=known, player_id=pid,
             player_name=ev["player_name"].to_numpy(dtype=object), team_name=teams,
-            roster_row=roster_row, on_ice=on_ice, rosters=rosters,
+            roster_row=roster_row, on_ice=on_ice, rosters=rosters, recency=recency,
         )
 
 
@@ -430,6 +483,7 @@ class Batch:
     tgt_known: Any
     tgt_roster: Any  # (N, W) vocabulary indices of the acting team's roster, -1 padded
     tgt_on_ice: Any  # (N, MAX_ON_ICE), -1 padded
+    tgt_recency: Any  # (N, W, N_RECENCY) history features aligned with tgt_roster
     flat_index: Any
 
     def to(self, device: Any) -> Batch:
@@ -473,6 +527,7 @@ def collate(enc: EncodedGames, games: Sequence[int]) -> Batch:
         etype=t(etype), team=t(team), num=t(num), player=t(player), valid=t(valid),
         target=t(target), tgt_player=t(enc.player[flat]), tgt_etype=t(enc.etype[flat]),
         tgt_known=t(enc.known[flat]), tgt_roster=t(roster), tgt_on_ice=t(enc.on_ice[flat]),
+        tgt_recency=t(np.ascontiguousarray(enc.recency[flat])),
         flat_index=t(flat),
     )
 

@@ -26,12 +26,13 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from hockey_vae import schema
 from hockey_vae.sources.base import Ingested
 
-__all__ = ["LeagueConfig", "simulate_league", "STYLE_COLUMNS"]
+__all__ = ["LeagueConfig", "simulate_league", "actor_weights", "STYLE_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,11 @@ class LeagueConfig:
     mean_gap_s: float = 15.5  # mean clock seconds between in-play events
     style_strength: float = 1.0  # scales every style effect on who acts; 0 = uniform on ice
     possession_style: float = 0.5  # how much on-ice passing vs defence moves possession
-    home_edge: float = 0.08  # home log-odds bonus on keeping the puck
-    score_effect: float = 0.12  # 3rd period: log shot-rate bonus per goal behind (max 2)
-    goal_logit: float = -2.08  # goal log-odds of an on-net shot from 30 ft straight on
-    ot_shot_rate: float = 2.5  # 3-on-3 overtime: shot-attempt rate multiplier (open ice)
-    ot_goal_logit: float = 0.5  # 3-on-3 overtime: goal log-odds bonus (odd-man rushes)
+    home_edge: float = 0.12  # home log-odds bonus on keeping the puck
+    score_effect: float = 0.3  # log shot-rate bonus per goal behind (max 2; half before the 3rd)
+    goal_logit: float = -2.12  # goal log-odds of an on-net shot from 30 ft straight on
+    ot_shot_rate: float = 1.8  # 3-on-3 overtime: shot-attempt rate multiplier (open ice)
+    ot_goal_logit: float = 0.3  # 3-on-3 overtime: goal log-odds bonus (odd-man rushes)
     freeze_prob: float = 0.33  # goalie freezes a shot on goal (stoppage follows)
     pull_goalie_s: float = 85.0  # seconds left when a team down 1 pulls its goalie (x1.6 down 2)
     minor_share: tuple[float, float, float] = (0.91, 0.05, 0.04)  # 2 / 4 / 5 min penalties
@@ -123,7 +124,7 @@ _C_SHOT, _C_GIVE, _C_TAKE, _C_HIT_O, _C_HIT_P, _C_PEN_O, _C_PEN_P, _C_STOP = ran
 _CAT_BASE = np.array([
     # shot   give   take   hitO   hitP   penO    penP    stop
     [0.000, 0.045, 0.030, 0.090, 0.021, 0.0090, 0.0052, 0.050],  # P in its defensive zone
-    [0.013, 0.038, 0.030, 0.049, 0.021, 0.0075, 0.0045, 0.060],  # neutral zone
+    [0.005, 0.038, 0.030, 0.049, 0.021, 0.0075, 0.0045, 0.060],  # neutral zone
     [1.200, 0.023, 0.023, 0.070, 0.014, 0.0090, 0.0045, 0.023],  # P in its offensive zone
 ])
 _ZONE_ADV = np.array([0.75, 0.75, 0.0])  # silent move up ice, by zone
@@ -310,10 +311,10 @@ def _with_sentinel(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.nan_to_num(values, nan=0.0), [0.0]])
 
 
-def _actor_weights(league: _League, cfg: LeagueConfig) -> dict[str, np.ndarray]:
+def _actor_weights(styles: dict[str, np.ndarray], pos: np.ndarray,
+                   cfg: LeagueConfig) -> dict[str, np.ndarray]:
     """Per-player propensity to be the actor of each kind of event (0 for goalies)."""
-    s = {k: np.nan_to_num(v, nan=0.0) for k, v in league.styles.items()}
-    pos = league.position
+    s = {k: np.nan_to_num(v, nan=0.0) for k, v in styles.items()}
     k = cfg.style_strength
     skater = pos != _G
     is_d = pos == _D
@@ -355,6 +356,34 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+# Event type -> the actor-weight kind that picks its acting player (see `actor_weights`).
+_ACTOR_KIND = {"shot": "shoot", "missed_shot": "shoot", "goal": "shoot", "blocked_shot": "block",
+               "giveaway": "give", "takeaway": "take", "hit": "hit", "penalty": "pen"}
+
+
+def actor_weights(players: pa.Table, config: LeagueConfig | None = None) -> pd.DataFrame:
+    """The simulator's true weights for who acts, per player and event type.
+
+    Among the acting team's on-ice skaters, the actor of an event of type T is drawn with
+    probability proportional to column T. Use it as an oracle: a model that knows the
+    true styles and the event type (but ignores its location, which for shots depends on
+    the shooter's preferred distance and angle) can do no better than these weights.
+    Faceoffs are absent: the winner depends on the opposing centre too.
+
+    Returns a DataFrame indexed by player_id with one column per event type in
+    `shot, missed_shot, goal, blocked_shot, giveaway, takeaway, hit, penalty`.
+    """
+    cfg = config or LeagueConfig()
+    frame = players.to_pandas()
+    missing = [c for c in ("player_id", "position", *STYLE_COLUMNS) if c not in frame]
+    if missing:
+        raise ValueError(f"players table lacks column(s) {missing}")
+    pos = frame["position"].map({p: i for i, p in enumerate(_POSITIONS)}).to_numpy()
+    w = _actor_weights({k: frame[k].to_numpy(float) for k in STYLE_COLUMNS}, pos, cfg)
+    return pd.DataFrame({t: w[k][:-1] for t, k in _ACTOR_KIND.items()},
+                        index=pd.Index(frame["player_id"], name="player_id"))
+
+
 # ----------------------------------------------------------------------------- engine
 class _Engine:
     """State of every game in the season, advanced one event per unfinished game per step."""
@@ -364,7 +393,7 @@ class _Engine:
         self.cfg, self.rng, self.lu = cfg, rng, lineups
         g = len(lineups.goalie)
         self.n_games = g
-        self.w = _actor_weights(league, cfg)
+        self.w = _actor_weights(league.styles, league.position, cfg)
         st = league.styles
         self.fo = _with_sentinel(st["faceoff"])
         self.fin = _with_sentinel(st["finishing"])
@@ -492,6 +521,7 @@ class _Engine:
         dt_ = np.where(inplay, -cfg.mean_gap_s * np.log(U[:, 0]), 0.0)
         dt_ = np.where(mode == _STOP, 2.0 * U[:, 0], dt_)
         newpc = np.minimum(pc + dt_, plen)
+        event_clock = newpc.copy()  # newpc is reset to 0 below where a new period starts
         ends = inplay & (pc + dt_ >= plen)
         gs = self._offset(per) + newpc
         is_fo = mode == _FACEOFF
@@ -566,7 +596,7 @@ class _Engine:
                           ev, side, p1, p2, x, y, det, new_mode)
 
         self.records.append({
-            "game": a, "ev": ev, "period": per, "pclock": np.where(ends, plen, pc + dt_),
+            "game": a, "ev": ev, "period": per, "pclock": event_clock,
             "side": side, "p1": p1, "p2": p2, "x": x, "y": y, "det": det,
             "score": rec_score, "sk": sk, "onice": onice,
         })
@@ -582,7 +612,7 @@ class _Engine:
         o = onice[i]  # (m, 2, 7)
         slot = np.where(U[i, 1:3] < 0.1, 2, 0)  # winger takes it 10% of the time
         takers = np.take_along_axis(o, slot[..., None], axis=2)[..., 0]  # (m, 2)
-        edge = 0.3 * self.cfg.style_strength * (self.fo[takers[:, 0]] - self.fo[takers[:, 1]])
+        edge = 0.22 * self.cfg.style_strength * (self.fo[takers[:, 0]] - self.fo[takers[:, 1]])
         home_wins = U[i, 3] < _sigmoid(edge + 0.05)
         win = np.where(home_wins, 0, 1)
         r = np.arange(len(i))
@@ -619,7 +649,7 @@ class _Engine:
         on_p, on_o, adv = sides(P)
         strength = (self._team_mean("passing", on_p[:, :6])
                     - self._team_mean("defense", on_o[:, :6]))
-        home_bonus = np.where(P == 0, cfg.home_edge, -cfg.home_edge)
+        home_bonus = np.where(P == 0, cfg.home_edge, -cfg.home_edge)  # home keeps the puck
         p_flip = _FLIP_BASE * np.exp(-ps * strength - 0.35 * adv - home_bonus)
         flip = u[:, 1] < np.minimum(p_flip, 0.9)
         P = np.where(flip, 1 - P, P)
@@ -635,9 +665,10 @@ class _Engine:
         # --- which event
         wts = _CAT_BASE[Z].copy()
         diff_p = np.clip(self.score[gi, 0] - self.score[gi, 1], -2, 2) * np.where(P == 0, 1, -1)
-        push = np.where(per[i] == 3, -cfg.score_effect * diff_p, 0.0)
+        push = -cfg.score_effect * diff_p * np.where(per[i] >= 3, 1.0, 0.5)
+        home_p = np.where(P == 0, cfg.home_edge, -cfg.home_edge)  # and shoots a bit more
         wts[:, _C_SHOT] *= np.exp(0.2 * self._team_mean("shooting", on_p[:, :6])
-                                  + 0.2 * adv + push)
+                                  + 0.2 * adv + push + home_p)
         wts[:, _C_SHOT] *= np.where(per[i] >= 4, cfg.ot_shot_rate, 1.0)
         empty_net = pulled[i, 1 - P]
         wts[:, _C_SHOT] += np.where(empty_net & (Z < 2), 0.12, 0.0)
@@ -718,23 +749,23 @@ class _Engine:
         shooter = _pick(self.w["shoot"], sk_p[j], u[j, 4])
         # location from the shooter's preferred distance and angle
         close = Z[j] == 2
-        d = np.where(close, self.dist[shooter] * np.exp(0.35 * N[j, 0]),
-                     70.0 + 80.0 * u[j, 5])
+        d = np.select([close, Z[j] == 1], [self.dist[shooter] * np.exp(0.35 * N[j, 0]),
+                                           65.0 + 45.0 * u[j, 5]], 115.0 + 65.0 * u[j, 5])
         th = np.where(close, self.ang[shooter] + 22.0 * N[j, 1], 12.0 * N[j, 1])
         th = np.radians(np.clip(th, -80.0, 80.0))
-        sx = np.clip(_GOAL_X - d * np.cos(th), -98.0, 98.0)
+        sx = np.clip(_GOAL_X - d * np.cos(th), np.where(close, 26.0, -98.0), 98.0)
         sy = np.clip(d * np.sin(th), -41.5, 41.5)
         dd = np.hypot(_GOAL_X - sx, sy)
         angle = np.degrees(np.arctan2(np.abs(sy), _GOAL_X - sx))
         # outcome
-        blocked = u[j, 9] < np.clip(0.075 + 0.0045 * dd, 0.04, 0.5) * ~empty_net[j]
+        blocked = u[j, 9] < np.clip(0.075 + 0.0045 * dd, 0.04, 0.5) * ~empty_net[j] * close
         missed = ~blocked & (u[j, 10] < np.clip(0.16 + 0.003 * dd - 0.05 * self.fin[shooter],
                                                 0.05, 0.6))
         goalie = on_o[j, 6]
         logit = (cfg.goal_logit - 0.05 * (dd - 30.0) - 0.012 * angle
                  + 0.3 * self.fin[shooter] - 0.3 * self.gk[goalie]
                  + np.where(self.period[gi] >= 4, cfg.ot_goal_logit, 0.0))
-        p_goal = np.where(goalie < 0, 0.9, _sigmoid(logit))
+        p_goal = np.where(goalie < 0, 1.0, _sigmoid(logit))  # on net + empty net = goal
         on_net = ~blocked & ~missed
         goal = on_net & (u[j, 11] < p_goal)
         saved = on_net & ~goal

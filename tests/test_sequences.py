@@ -105,3 +105,26 @@ def test_shootout_attempts_are_dropped(tables):
     enc = SequenceEncoder().fit(t, split["train"])
     data = enc.transform(t)
     assert len(data.etype) == len(ev) - len(last)
+
+
+def test_history_features_see_only_earlier_events(tables):
+    split = split_games(tables.games)
+    enc = SequenceEncoder().fit(tables, split["train"])
+    game = split["test"][0]
+    ref = enc.transform(tables, [game])
+    t = int(np.flatnonzero(ref.target)[10])
+    ev = tables.events.copy()
+    rows = ev.index[ev["game_id"] == game]
+    later = rows[t:]  # event t itself and everything after it
+    later = later[ev.loc[later, "player_id"].notna().to_numpy()]
+    ev.loc[later, "player_id"] = ev.loc[later, "player_id"].sample(frac=1, random_state=0).values
+    ev.loc[later, "player2_id"] = ev.loc[later, "player_id"].values
+    ev.loc[later, "game_seconds"] = ev.loc[later, "game_seconds"] + 5.0
+    changed = enc.transform(as_tables({"events": ev, "games": tables.games,
+                                       "rosters": tables.rosters}), [game])
+    assert np.array_equal(ref.recency[: t + 1][:, :, [1, 2, 3]],
+                          changed.recency[: t + 1][:, :, [1, 2, 3]])
+    assert np.array_equal(ref.recency[:t], changed.recency[:t])
+    # a player seen earlier has a finite "time since last seen"; the rest are flagged unseen
+    f = ref.recency[t]
+    assert ((f[:, 1] == 1) | (f[:, 0] > 0) | (f[:, 2] > 0)).all()

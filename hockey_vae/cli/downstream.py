@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="comma-separated model kinds to try: logistic,hgb")
         sub.add_argument("--train-stride", type=int, default=4,
                          help="in-game models train on every k-th event of each game")
+        sub.add_argument("--threads", type=int, default=None,
+                         help="cap BLAS/OpenMP threads (gradient boosting busy-waits on a "
+                              "shared machine; 1 is best there)")  # fmt: skip
         sub.set_defaults(func=_run)
 
 
@@ -69,10 +72,21 @@ def _command(args: argparse.Namespace) -> str:
     words += ["--out", str(args.out), "--seed", str(args.seed), "--n-boot", str(args.n_boot),
               "--val-frac", str(args.val_frac), "--test-frac", str(args.test_frac),
               "--models", args.models, "--train-stride", str(args.train_stride)]  # fmt: skip
+    if args.threads is not None:
+        words += ["--threads", str(args.threads)]
     return " ".join(shlex.quote(w) for w in words)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.threads):
+            return _benchmark(args)
+    return _benchmark(args)
+
+
+def _benchmark(args: argparse.Namespace) -> int:
     from hockey_vae.downstream.evaluate import check_unseen
     from hockey_vae.downstream.report import run_benchmark
     from hockey_vae.downstream.split import split_by_date

@@ -33,6 +33,7 @@ class GANConfig(BaseConfig):
     d_steps: int = 1                            # discriminator updates per generator update round
     g_steps: int = 1                            # generator updates per round
     noise: str = "normal"                       # "normal" N(0, I) or "uniform" U[-1, 1]
+    r1_gamma: float = 0.0                       # weight of the R1 penalty gamma/2 E||grad D(real)||^2
 
     def __post_init__(self) -> None:
         if self.loss not in GAN_LOSSES:
@@ -102,7 +103,8 @@ def gan_step(gan: GAN, d_optimizer: torch.optim.Optimizer, g_optimizer: torch.op
     """A step function for `core.training.fit`: alternating updates at the configured ratio.
 
     Every call updates the discriminator once on the given real batch (batch, data_dim) and a
-    fresh fake batch; every `d_steps`-th call then makes `g_steps` generator updates.
+    fresh fake batch (plus the R1 penalty when `r1_gamma` > 0); every `d_steps`-th call then
+    makes `g_steps` generator updates.
     """
     cfg = gan.config
     last: dict[str, float] = {}
@@ -110,7 +112,16 @@ def gan_step(gan: GAN, d_optimizer: torch.optim.Optimizer, g_optimizer: torch.op
     def step(real: Tensor, i: int) -> dict[str, float]:
         n = real.shape[0]
         fake = gan.generator(gan.noise(n, generator)).detach()
-        d_loss = discriminator_loss(gan.logits(real), gan.logits(fake))
+        if cfg.r1_gamma > 0:
+            real = real.detach().requires_grad_(True)
+        real_logits = gan.logits(real)
+        d_loss = discriminator_loss(real_logits, gan.logits(fake))
+        if cfg.r1_gamma > 0:
+            # R1 (Mescheder et al. 2018): penalise D's slope on real data, damping the orbiting
+            (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+            penalty = grad.pow(2).flatten(1).sum(1).mean()
+            last["r1"] = penalty.item()
+            d_loss = d_loss + 0.5 * cfg.r1_gamma * penalty
         d_optimizer.zero_grad(set_to_none=True)
         d_loss.backward()
         d_optimizer.step()

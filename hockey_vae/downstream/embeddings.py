@@ -252,21 +252,22 @@ def lineup_features(
     roster = pd.concat([roster, vec], axis=1)
 
     game_team = labels[["game_id", "home_team", "away_team"]].astype(str)
-    out = labels.copy()
+    added: dict[str, np.ndarray] = {}
+    pooled: dict[tuple[str, str], np.ndarray] = {}
     for side in ("home", "away"):
         sub = roster.merge(
             game_team.rename(columns={f"{side}_team": "team"})[["game_id", "team"]],
             on=["game_id", "team"],
         )
         frac = 1.0 - sub.groupby("game_id")["has"].mean()
-        out[f"{side}_missing_frac"] = game_team["game_id"].map(frac).fillna(1.0).to_numpy()
+        added[f"{side}_missing_frac"] = game_team["game_id"].map(frac).fillna(1.0).to_numpy()
         for group in ("mean", "F", "D", "G"):
             part = sub.loc[sub["has"] & ((sub["group"] == group) | (group == "mean"))]
             mean = part.groupby("game_id")[cols].mean()
-            pooled = mean.reindex(game_team["game_id"]).fillna(0.0).to_numpy()
-            out[[f"_{side}_{group}_{k}" for k in range(d)]] = pooled
+            pooled[side, group] = mean.reindex(game_team["game_id"]).fillna(0.0).to_numpy()
     for group in ("mean", "F", "D", "G"):
-        home = out[[f"_home_{group}_{k}" for k in range(d)]].to_numpy()
-        away = out[[f"_away_{group}_{k}" for k in range(d)]].to_numpy()
-        out[[f"lineup_{group}_diff_{k}" for k in range(d)]] = (home - away).astype(np.float32)
-    return out.drop(columns=[c for c in out.columns if c.startswith(("_home_", "_away_"))])
+        diff = (pooled["home", group] - pooled["away", group]).astype(np.float32)
+        for k in range(d):
+            added[f"lineup_{group}_diff_{k}"] = diff[:, k]
+    extra = pd.DataFrame(added, index=labels.index)
+    return pd.concat([labels.drop(columns=list(extra.columns), errors="ignore"), extra], axis=1)

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import sklearn
 
+from hockey_vae.downstream.base import MODEL_KINDS
 from hockey_vae.downstream.evaluate import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.features import as_frame
 from hockey_vae.downstream.figures import calibration_figure, rink_figure, win_probability_figure
@@ -67,6 +68,9 @@ def run_benchmark(
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:
         raise ValueError(f"unknown task(s) {unknown}; expected some of {list(TASKS)}")
+    bad = [k for k in kinds if k not in MODEL_KINDS]
+    if bad or not kinds:
+        raise ValueError(f"models={list(kinds)}; expected one or more of {list(MODEL_KINDS)}")
     events, games = as_frame(events, "events"), as_frame(games, "games")
     rosters = None if rosters is None else as_frame(rosters, "rosters")
     out = Path(out)

@@ -21,7 +21,7 @@ from hockey_vae.core.distributions import (
     reparameterize,
 )
 from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
-from hockey_vae.models.lstm import ContextEncoder, LSTMConfig
+from hockey_vae.models.lstm import CandidateHistory, ContextEncoder, LSTMConfig
 from hockey_vae.schema import POSITIONS
 from hockey_vae.sequences import Batch
 
@@ -65,6 +65,7 @@ class PlayerCVAE(PlayerModel):
         self.prior_net = _mlp(e.d_context, cfg.d_hidden, 2 * cfg.d_z)
         self.post_net = _mlp(e.d_context + cfg.d_player_q, cfg.d_hidden, 2 * cfg.d_z)
         self.decoder = _mlp(e.d_context + cfg.d_z, cfg.d_hidden, e.n_players)
+        self.history = CandidateHistory(e) if e.history and e.recency else None
         self.kl_weight = cfg.beta if cfg.warmup_epochs <= 0 else 0.0
 
     def on_epoch_start(self, epoch: int) -> None:
@@ -86,10 +87,15 @@ class PlayerCVAE(PlayerModel):
         mu, logvar = self.post_net(torch.cat([ctx, emb], -1)).chunk(2, -1)
         return mu, logvar.clamp(-8.0, 8.0)
 
-    def decode(self, z: Tensor, ctx: Tensor) -> Tensor:
-        """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape."""
+    def decode(self, z: Tensor, ctx: Tensor, bonus: Tensor | None = None) -> Tensor:
+        """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
+        `bonus` (N, V) is the candidate-history term, added to every sample."""
         ctx = ctx.expand(*z.shape[:-1], ctx.shape[-1])
-        return self.decoder(torch.cat([ctx, z], -1))
+        logits = self.decoder(torch.cat([ctx, z], -1))
+        return logits if bonus is None else logits + bonus
+
+    def bonus(self, batch: Batch, ctx: Tensor) -> Tensor | None:
+        return None if self.history is None else self.history(batch, ctx)
 
     def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
         ctx = self.context(batch)
@@ -98,7 +104,7 @@ class PlayerCVAE(PlayerModel):
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         z = reparameterize(mu_q, lv_q)
-        logits = self.decode(z, ctx)
+        logits = self.decode(z, ctx, self.bonus(batch, ctx))
         rows = torch.arange(len(y), device=y.device)
         terms = {}
         for name, mask in masks.items():
@@ -123,10 +129,11 @@ class PlayerCVAE(PlayerModel):
         y = batch.tgt_player
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
+        bonus = self.bonus(batch, ctx)
         log_w: dict[str, list[Tensor]] = {name: [] for name in masks}
         for _ in range(k):
             z = reparameterize(mu_q, lv_q, generator=generator)
-            logits = self.decode(z, ctx)
+            logits = self.decode(z, ctx, bonus)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
             for name, mask in masks.items():
                 lp = masked_log_softmax(logits, mask).gather(1, y[:, None]).squeeze(1)
@@ -135,7 +142,7 @@ class PlayerCVAE(PlayerModel):
         m = self.cfg.prior_samples
         for _ in range(m):
             z = reparameterize(mu_p, lv_p, generator=generator)
-            logits = self.decode(z, ctx)
+            logits = self.decode(z, ctx, bonus)
             for name, mask in masks.items():
                 lp = masked_log_softmax(logits, mask)
                 logp_avg[name] = lp if name not in logp_avg else torch.logaddexp(logp_avg[name], lp)

@@ -15,9 +15,9 @@ from torch import Tensor, nn
 
 from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
 from hockey_vae.schema import EVENT_TYPES
-from hockey_vae.sequences import NUM_FEATURES, Batch
+from hockey_vae.sequences import N_RECENCY, N_SPECIAL, NUM_FEATURES, Batch
 
-__all__ = ["LSTMConfig", "ContextEncoder", "LSTMClassifier"]
+__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "LSTMClassifier"]
 
 
 @dataclass
@@ -36,6 +36,8 @@ class LSTMConfig:
     d_context: int = 128  # context vector fed to the heads
     dropout: float = 0.1  # on the context vector
     history: bool = True  # feed previous events' acting players (False = `lstm-nohist`)
+    recency: bool = True  # with history: per-candidate "last seen" features of the roster
+    d_recency: int = 32  # width of the per-candidate history scorer
     player_dropout: float = 0.2  # prob. a history player id is replaced by its position token
     unk_rate: float = 0.01  # prob. a training target is replaced by its cold-start token
 
@@ -82,6 +84,35 @@ class ContextEncoder(nn.Module):
         return self.mix(torch.cat([h_prev, feats], -1))  # (B, T, d_context)
 
 
+class CandidateHistory(nn.Module):
+    """Per-candidate logit bonus from what earlier events say about each roster player.
+
+    bonus[n, j] = <g(context_n), h(phi_nj)> + b(phi_nj) for roster slot j of event n, with
+    phi the history features of `sequences._recency_features` (time and events since the
+    player last appeared, appearances so far, ...). It reads only events before t, so it is
+    player history, like the LSTM's player embeddings; `lstm-nohist` has none of it.
+    """
+
+    def __init__(self, cfg: LSTMConfig):
+        super().__init__()
+        d = cfg.d_recency
+        self.h = nn.Sequential(nn.Linear(N_RECENCY, d), nn.ReLU(), nn.Linear(d, d), nn.ReLU())
+        self.g = nn.Linear(cfg.d_context, d)
+        self.b = nn.Linear(d, 1)
+        self.n_players = cfg.n_players
+
+    def forward(self, batch: Batch, ctx: Tensor) -> Tensor:
+        """(N, n_players) bonus, zero off the roster and on the cold-start tokens."""
+        h = self.h(batch.tgt_recency)  # (N, W, d)
+        bonus = (h * self.g(ctx)[:, None, :]).sum(-1) + self.b(h).squeeze(-1)  # (N, W)
+        idx = batch.tgt_roster
+        keep = idx >= N_SPECIAL
+        idx = torch.where(keep, idx, torch.full_like(idx, self.n_players))
+        out = bonus.new_zeros(bonus.shape[0], self.n_players + 1)
+        out.scatter_(1, idx, torch.where(keep, bonus, torch.zeros_like(bonus)))
+        return out[:, :self.n_players]
+
+
 class LSTMClassifier(PlayerModel):
     """Baseline `lstm` / `lstm-nohist`: softmax over players from the context vector."""
 
@@ -93,13 +124,14 @@ class LSTMClassifier(PlayerModel):
         self.encoder = ContextEncoder(cfg, backoff)
         self.head = nn.Sequential(nn.Linear(cfg.d_context, cfg.d_context), nn.ReLU(),
                                   nn.Linear(cfg.d_context, cfg.n_players))
+        self.history = CandidateHistory(cfg) if cfg.history and cfg.recency else None
 
     def context(self, batch: Batch) -> Tensor:
         """(N, d_context) context of each target event."""
         return self.encoder(batch)[batch.target]
 
     def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
-        logits = self.head(self.context(batch))
+        logits = self.logits(batch)
         y = dropout_targets(batch.tgt_player, self.encoder.backoff, self.cfg.unk_rate,
                             self.training)
         terms = {}
@@ -111,4 +143,6 @@ class LSTMClassifier(PlayerModel):
         return ModelOutput(loss=loss, terms=terms)
 
     def logits(self, batch: Batch) -> Tensor:
-        return self.head(self.context(batch))
+        ctx = self.context(batch)
+        logits = self.head(ctx)
+        return logits if self.history is None else logits + self.history(batch, ctx)

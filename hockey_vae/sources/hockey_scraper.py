@@ -20,6 +20,7 @@ import io
 import logging
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -102,6 +103,7 @@ _REQUIRED = (
     "Period", "Event", "Seconds_Elapsed", "Strength", "Ev_Team", "Away_Team", "Home_Team",
     "p1_ID", "Away_Score", "Home_Score", "xC", "yC",
 )
+_READ_THREADS = 2
 _GAME_ID = re.compile(r"(\d{10})")
 _POSITION_MAP = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G",
                  "LW": "LW", "RW": "RW", "LD": "D", "RD": "D", "F": None}
@@ -173,19 +175,26 @@ def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
 
 
 def _ids_to_str(values: np.ndarray) -> pa.Array:
-    """Float player ids (NaN for blank) -> string array with nulls."""
-    mask = np.isnan(values)
-    ints = np.where(mask, 0, values).astype(np.int64)
-    return pc.cast(pa.array(ints, mask=mask), pa.string())
+    """Float player ids (NaN for blank) -> string array with nulls.
+
+    Ids repeat a lot (a season has ~1,000 players), so only the distinct ones are
+    formatted and the strings are gathered by code.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pc.cast(pa.array(np.asarray(uniques).astype(np.int64)), pa.string())
+    return text.take(pa.array(codes, mask=codes < 0))
 
 
-def _list_column(ids: np.ndarray) -> pa.Array:
-    """(n, k) float id matrix with NaN blanks -> list<string> array, blanks dropped."""
+def _list_column(ids: np.ndarray, null: np.ndarray) -> pa.Array:
+    """(n, k) float id matrix with NaN blanks -> list<string> array, blanks dropped.
+
+    Rows where `null` is true become null lists.
+    """
     present = ~np.isnan(ids)
     offsets = np.zeros(len(ids) + 1, dtype=np.int32)
     np.cumsum(present.sum(axis=1), out=offsets[1:])
     values = _ids_to_str(ids[present])
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(pa.array(offsets, mask=np.append(null, False)), values)
 
 
 def _num(raw: pa.Table, column: str) -> np.ndarray:
@@ -291,9 +300,17 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         return ev_codes == (ev_values.index(label) if label in ev_values else -2)
 
     # --- acting team (BLOCK: the blocker's team, i.e. not Ev_Team)
-    ev_is_home = pc.fill_null(pc.equal(raw.column("Ev_Team"), raw.column("Home_Team")), False)
-    ev_is_away = pc.fill_null(pc.equal(raw.column("Ev_Team"), raw.column("Away_Team")), False)
-    ev_home = np.where(ev_is_home.to_numpy(), 1, np.where(ev_is_away.to_numpy(), 0, -1))
+    teams = pc.unique(pa.concat_arrays([raw.column(c).combine_chunks()
+                                        for c in ("Home_Team", "Away_Team")])).drop_null()
+
+    def team_codes(column: str) -> np.ndarray:
+        codes = pc.index_in(raw.column(column), value_set=teams)
+        return pc.fill_null(codes, -1).to_numpy().astype(np.int64)
+
+    home_code, away_code, ev_code = (team_codes(c) for c in ("Home_Team", "Away_Team",
+                                                              "Ev_Team"))
+    ev_home = np.where((ev_code == home_code) & (ev_code >= 0), 1,
+                       np.where((ev_code == away_code) & (ev_code >= 0), 0, -1))
     is_block = is_event("BLOCK")
     p1 = _num(raw, "p1_ID")
     home_ice = np.column_stack([_num(raw, c) for c in _ON_ICE["home"]])
@@ -341,17 +358,17 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     goals_for, goals_against = view(score_home, score_away)
 
     # --- on-ice lists from the acting team's view (null for team-less events)
-    both = pa.concat_arrays([_list_column(home_ice), _list_column(away_ice)])
-    idx = np.arange(n)
-    for_idx = pa.array(np.where(ah, idx, idx + n), mask=~has_team)
-    against_idx = pa.array(np.where(ah, idx + n, idx), mask=~has_team)
-
+    no_team = ~has_team[:, None]
+    on_for = _list_column(np.where(no_team, np.nan, np.where(ah[:, None], home_ice, away_ice)),
+                          ~has_team)
+    on_against = _list_column(np.where(no_team, np.nan,
+                                       np.where(ah[:, None], away_ice, home_ice)), ~has_team)
     home_team = raw.column("Home_Team").combine_chunks()
     away_team = raw.column("Away_Team").combine_chunks()
-    has_team_arr = pa.array(np.where(has_team, True, None), pa.bool_())
-    ah_arr = pa.array(ah)
-    team = pc.if_else(has_team_arr, pc.if_else(ah_arr, home_team, away_team), None)
-    opponent = pc.if_else(has_team_arr, pc.if_else(ah_arr, away_team, home_team), None)
+    team_code = np.where(ah, home_code, away_code)
+    opp_code = np.where(ah, away_code, home_code)
+    team = teams.take(pa.array(team_code, mask=~has_team | (team_code < 0)))
+    opponent = teams.take(pa.array(opp_code, mask=~has_team | (opp_code < 0)))
     period_seconds = _num(raw, "Seconds_Elapsed")
     game_seconds = (period - 1) * 1200.0 + period_seconds
 
@@ -388,8 +405,8 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         "skaters_for": _int_array(skaters_for, pa.int8()),
         "skaters_against": _int_array(skaters_against, pa.int8()),
         "detail": raw.column("Type"),
-        "on_ice_for": both.take(for_idx),
-        "on_ice_against": both.take(against_idx),
+        "on_ice_for": on_for,
+        "on_ice_against": on_against,
     })
     events = events.filter(pa.array(keep))
     # 0-based index within each game, in file order (rows are grouped by game already)
@@ -409,7 +426,8 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     p2_home = np.where(goal, acting_home, 1 - acting_home)
     rosters = _rosters(raw, game, game_ids, home_ice, away_ice,
                        [("p1", acting_home), ("p2", p2_home), ("p3", acting_home)],
-                       home_team, away_team, positions)
+                       games.column("home_team").combine_chunks(),
+                       games.column("away_team").combine_chunks(), positions)
     return Ingested(events=events, games=games, rosters=rosters, problems=problems)
 
 
@@ -463,34 +481,36 @@ def _rosters(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice: np.
     """Players seen in each game (on ice, or as p1-p3), per team, with known positions.
 
     roles: (prefix, 1 if the player is on the home team, 0 away, -1 unknown) per p-column.
+    home_team/away_team: one value per game. Rows come sorted by game, home before away,
+    then numeric player id.
     """
     n = len(game)
     name_cols = _ON_ICE_NAMES["home"] + _ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
     ids = np.concatenate([home_ice.T.ravel(), away_ice.T.ravel()]
                          + [_num(raw, f"{r}_ID") for r, _ in roles])
-    home = np.concatenate([np.ones(6 * n, np.int64), np.zeros(6 * n, np.int64)]
-                          + [h for _, h in roles])
-    rows = np.tile(np.arange(n), len(name_cols))
-    source = np.repeat(np.arange(len(name_cols)), n)
-    ok = ~np.isnan(ids) & (home >= 0)
-    frame = pd.DataFrame({"g": np.tile(game, len(name_cols))[ok], "home": home[ok],
-                          "id": ids[ok].astype(np.int64), "row": rows[ok], "src": source[ok]})
-    frame = frame.drop_duplicates(["g", "home", "id"], keep="first")
-    frame = frame.sort_values(["g", "home", "id"], ascending=[True, False, True], kind="stable")
+    away = np.concatenate([np.zeros(6 * n, np.int8), np.ones(6 * n, np.int8)]
+                          + [(1 - h).astype(np.int8) for _, h in roles])
+    ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
+    # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
+    codes, uniques = pd.factorize(ids[ok], sort=True)
+    seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
+    seen[game[ok % n], away[ok], codes] = True
+    g, side, code = np.nonzero(seen)
+    # a player's name from the first cell naming them (numpy keeps the last write)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = ok[::-1]
     names = pa.concat_arrays([raw.column(c).combine_chunks() for c in name_cols])
-    name = names.take(pa.array(frame["src"].to_numpy() * n + frame["row"].to_numpy()))
-    g = frame["g"].to_numpy()
-    row0 = pa.array(frame["row"].to_numpy())
-    team = pc.if_else(pa.array(frame["home"].to_numpy() == 1), home_team.take(row0),
-                      away_team.take(row0))
-    ids_str = frame["id"].astype(str)
+    player_names = names.take(pa.array(first))
+    id_text = [str(int(u)) for u in uniques]
+    team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
+        pa.array(g)))
     return pa.table({
         "game_id": pa.array(np.array(game_ids, dtype=object)[g], pa.string()),
         "team": team,
-        "player_id": pa.array(ids_str.to_numpy(dtype=object), pa.string()),
-        "player_name": name,
-        "position": pa.array(ids_str.map(positions).to_numpy(dtype=object), pa.string(),
-                             from_pandas=True),
+        "player_id": pa.array(id_text, pa.string()).take(pa.array(code)),
+        "player_name": player_names.take(pa.array(code)),
+        "position": pa.array([positions.get(i) for i in id_text], pa.string()).take(
+            pa.array(code)),
     }).cast(schema.ROSTERS)
 
 
@@ -505,7 +525,9 @@ def read(
 
     `positions`: fastRhockey roster Parquet file(s) giving each player's position; without
     them roster positions are null. Under `strict` the first problem raises ParseError;
-    otherwise bad files and rows are skipped and listed in `Ingested.problems`.
+    otherwise bad files and rows are skipped and listed in `Ingested.problems` (rows are
+    0-based data rows, as in the file's unnamed index column). Files are read by two
+    threads; the output is sorted by game id and does not depend on the thread timing.
     """
     files = expand_paths(paths, (".csv",))
     position_map = read_positions(positions) if positions is not None else {}
@@ -514,30 +536,40 @@ def read(
     game_ids: list[str] = []
     seen: dict[str, str] = {}
     problems: list[Problem] = []
-    for path in tqdm(files, desc="hockey_scraper", unit="file",
-                     disable=not progress or len(files) < 2):
+    def load(path: Path) -> tuple[str, pa.Table] | ParseError:
         try:
             gid = _game_id(path)
-            if gid in seen:
-                raise ParseError(path, f"duplicate game {gid} already read from {seen[gid]}",
-                                 field="game_id")
             table = _read_file(path)
             if table.num_rows == 0:
                 raise ParseError(path, "header-only file: no events", row=0)
+            return gid, table
         except ParseError as err:
-            if strict:
-                raise
-            problems.append(Problem(err.file, str(err).split(": ", 1)[-1], err.row, err.field,
-                                    fatal=True))
-            log.warning("skipped %s", err)
-            continue
-        n = table.num_rows
-        table = table.append_column("_game", pa.array(np.full(n, len(game_ids), np.int64)))
-        table = table.append_column("_row", pa.array(np.arange(1, n + 1, dtype=np.int64)))
-        seen[gid] = str(path)
-        game_ids.append(gid)
-        names.append(str(path))
-        tables.append(table)
+            return err
+
+    # pyarrow parses without the GIL: two threads read files, results come back in order
+    with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+        loaded = pool.map(load, files)
+        for path, item in tqdm(zip(files, loaded, strict=True), total=len(files),
+                               desc="hockey_scraper", unit="file",
+                               disable=not progress or len(files) < 2):
+            if not isinstance(item, ParseError) and item[0] in seen:
+                item = ParseError(path, f"duplicate game {item[0]} already read from "
+                                        f"{seen[item[0]]}", field="game_id")
+            if isinstance(item, ParseError):
+                if strict:
+                    raise item
+                problems.append(Problem(item.file, str(item).split(": ", 1)[-1], item.row,
+                                        item.field, fatal=True))
+                log.warning("skipped %s", item)
+                continue
+            gid, table = item
+            n = table.num_rows
+            table = table.append_column("_game", pa.array(np.full(n, len(game_ids), np.int64)))
+            table = table.append_column("_row", pa.array(np.arange(n, dtype=np.int64)))
+            seen[gid] = str(path)
+            game_ids.append(gid)
+            names.append(str(path))
+            tables.append(table)
     skipped = len(problems)
     order = sorted(range(len(game_ids)), key=game_ids.__getitem__)
     if order != list(range(len(game_ids))):  # deterministic output: games sorted by id
@@ -549,7 +581,7 @@ def read(
     if not tables:
         out = Ingested(problems=problems)
     else:
-        out = _normalise(pa.concat_tables(tables), names, game_ids, strict, position_map)
+        out = _normalise(pa.concat_tables(tables).combine_chunks(), names, game_ids, strict, position_map)
         out.problems = problems + out.problems
     out.files_read = len(tables)
     out.files_skipped = skipped

@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_limits
 
 DIM = 4
 GOAL_SKILL = 1.2  # log-odds per unit of the shooter's latent dim 0
@@ -99,6 +100,13 @@ def make_league(n_games: int = 300, n_teams: int = 6, seed: int = 0) -> dict[str
         "rosters": pd.DataFrame(rosters),
         "event_embeddings": pd.DataFrame(embeds),
     }
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Gradient boosting's OpenMP threads busy-wait on a shared 2-core machine: use one."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 @pytest.fixture(scope="session")

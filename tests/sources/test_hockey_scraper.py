@@ -2,101 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from _scraper_fixture import AWAY, HEADER, HOME, game_rows, row, write_game
 
 from hockey_vae.schema import validate_events, validate_games, validate_rosters
 from hockey_vae.sources import hockey_scraper
 from hockey_vae.sources.base import ParseError
 
-HEADER = (
-    ",Game_Id,Date,Period,Event,Description,Time_Elapsed,Seconds_Elapsed,Strength,Ev_Zone,Type,"
-    "Ev_Team,Home_Zone,Away_Team,Home_Team,p1_name,p1_ID,p2_name,p2_ID,p3_name,p3_ID,"
-    + ",".join(f"awayPlayer{i},awayPlayer{i}_id" for i in range(1, 7)) + ","
-    + ",".join(f"homePlayer{i},homePlayer{i}_id" for i in range(1, 7)) + ","
-    "Away_Players,Home_Players,Away_Score,Home_Score,Away_Goalie,Away_Goalie_Id,Home_Goalie,"
-    "Home_Goalie_Id,xC,yC,Home_Coach,Away_Coach"
-).split(",")
-HOME = [100 + i for i in range(6)]  # TOR; 105 is the goalie
-AWAY = [200 + i for i in range(6)]  # MTL; 205 is the goalie
-
-
-def _row(period, event, secs, team="", p1="", p2="", x="", y="", zone="", strength="5x5",
-         score=(0, 0), typ="", p3="") -> dict:
-    """One raw row; score = (away, home) before the event; players by id (names derived)."""
-    row = dict.fromkeys(HEADER, "")
-    row.update({
-        "Game_Id": 20001, "Date": "2018-10-03", "Period": period, "Event": event,
-        "Seconds_Elapsed": secs, "Time_Elapsed": f"{int(secs) // 60}:{int(secs) % 60:02d}",
-        "Strength": strength, "Ev_Zone": zone, "Type": typ, "Ev_Team": team,
-        "Away_Team": "MTL", "Home_Team": "TOR", "Away_Score": score[0], "Home_Score": score[1],
-        "xC": x, "yC": y, "Away_Players": 6, "Home_Players": 6,
-    })
-    for k, pid in (("p1", p1), ("p2", p2), ("p3", p3)):
-        row[f"{k}_ID"] = f"{float(pid)}" if pid != "" else ""
-        row[f"{k}_name"] = f"PLAYER {pid}" if pid != "" else ""
-    for side, ids in (("away", AWAY), ("home", HOME)):
-        for i, pid in enumerate(ids, start=1):
-            row[f"{side}Player{i}"] = f"PLAYER {pid}"
-            row[f"{side}Player{i}_id"] = pid
-    return row
-
-
-def _game_rows(shootout: bool = False) -> list[dict]:
-    """A small game: TOR attacks +x in period 1 (raw), MTL -x; ends 1-1 then a shootout."""
-    rows = [
-        _row(1, "PSTR", 0),
-        _row(1, "FAC", 0, "TOR", 101, 201, 0, 0, "Neu"),
-        _row(1, "SHOT", 30, "TOR", 101, "", 80, 5, "Off", typ="WRIST SHOT"),
-        # BLOCK: Ev_Team is the shooter's team (MTL); the blocker 102 is TOR; zone is TOR's
-        _row(1, "BLOCK", 40, "MTL", 102, 202, -70, 3, "Def", typ="SNAP SHOT"),
-        _row(1, "MISS", 50, "MTL", 203, "", -75, 10, "Off"),
-        _row(1, "HIT", 60, "MTL", 201, 103, 60, 40, "Def"),
-        _row(1, "GOAL", 70, "TOR", 103, 101, 85, 2, "Off", typ="SNAP SHOT", p3=104),
-        _row(1, "PENL", 80, "MTL", "", "", "", "", "", score=(0, 1), typ="Tripping(2 min)"),
-        _row(1, "STOP", 81, score=(0, 1), strength="0x0"),
-        _row(1, "GIVE", 90, "MTL", 202, "", -30, 0, "Neu", strength="5x4", score=(0, 1)),
-        _row(1, "PEND", 1200, score=(0, 1)),
-        # period 2: ends switch; MTL has shots, TOR has none (fallback: opposite of MTL)
-        _row(2, "PSTR", 0, score=(0, 1)),
-        _row(2, "SHOT", 10, "MTL", 203, "", 80, 0, "Off", score=(0, 1)),
-        _row(2, "GOAL", 20, "MTL", 204, "", 82, 1, "Off", score=(0, 1)),
-        _row(2, "TAKE", 30, "TOR", 101, "", 40, 0, "Off", strength="4x5", score=(1, 1)),
-        _row(2, "GIVE", 35, "TOR", 103, "", 50, 0, "Def", strength="5x9", score=(1, 1)),
-        _row(2, "PEND", 1200, score=(1, 1)),
-        _row(3, "PEND", 1200, score=(1, 1)),
-        _row(4, "PEND", 300, score=(1, 1)),
-    ]
-    if shootout:
-        rows += [
-            _row(5, "PSTR", 0, score=(1, 1)),
-            _row(5, "GOAL", 0, "MTL", 203, "", 75, 0, "Off", score=(1, 1)),
-            _row(5, "SHOT", 0, "TOR", 101, "", -75, 0, "Off", score=(2, 1)),
-            _row(5, "SOC", 0, score=(2, 1)),
-        ]
-    rows.append(_row(5 if shootout else 4, "GEND", 0, score=(2, 1) if shootout else (1, 1)))
-    return rows
-
-
-def _write(path: Path, rows: list[dict], header: list[str] = HEADER) -> Path:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "wt", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for i, row in enumerate(rows):
-            writer.writerow([i if h == "" else row.get(h, "") for h in header])
-    return path
-
 
 @pytest.fixture
 def game_file(tmp_path: Path) -> Path:
-    return _write(tmp_path / "2018020001.csv.gz", _game_rows(shootout=True))
+    return write_game(tmp_path / "2018020001.csv.gz", game_rows(shootout=True))
 
 
 def test_reads_game_into_canonical_tables(game_file: Path) -> None:
@@ -109,7 +30,7 @@ def test_reads_game_into_canonical_tables(game_file: Path) -> None:
     assert ev["season"].iloc[0] == "20182019"
     assert (ev["event_idx"] == np.arange(len(ev))).all()
     assert 5 not in ev["period"].tolist()  # shootout dropped
-    assert len(ev) == len(_game_rows(shootout=False)) - 1  # shootout rows (and its GEND) dropped
+    assert len(ev) == len(game_rows(shootout=False)) - 1  # shootout rows (and its GEND) dropped
     goal = ev[(ev["event_type"] == "goal") & (ev["team"] == "TOR")].iloc[0]
     assert goal["player_id"] == "103" and goal["player2_id"] == "101"
     assert goal["x"] == 85 and goal["y"] == 2  # TOR attacks +x in period 1
@@ -172,12 +93,12 @@ def test_shootout_counts_in_game_result(game_file: Path) -> None:
 
 
 def test_regulation_and_playoff_overtime(tmp_path: Path) -> None:
-    rows = _game_rows()[:-1] + [_row(4, "GOAL", 100, "TOR", 101, "", 80, 0, "Off", score=(1, 1))]
-    _write(tmp_path / "2018020002.csv", rows)
+    rows = game_rows()[:-1] + [row(4, "GOAL", 100, "TOR", 101, "", 80, 0, "Off", score=(1, 1))]
+    write_game(tmp_path / "2018020002.csv", rows)
     # in the playoffs period 5 is overtime, not a shootout
-    playoff = _game_rows()[:-1] + [_row(5, "GOAL", 10, "TOR", 101, "", 80, 0, "Off",
+    playoff = game_rows()[:-1] + [row(5, "GOAL", 10, "TOR", 101, "", 80, 0, "Off",
                                         score=(1, 1))]
-    _write(tmp_path / "2018030111.csv", playoff)
+    write_game(tmp_path / "2018030111.csv", playoff)
     out = hockey_scraper.read(tmp_path, progress=False)
     validate_events(out.events)
     games = out.games.to_pandas().set_index("game_id")
@@ -203,7 +124,7 @@ def test_rosters_and_positions(game_file: Path, tmp_path: Path) -> None:
 
 
 def test_header_only_and_empty_files_are_problems(tmp_path: Path, game_file: Path) -> None:
-    _write(tmp_path / "2018020002.csv", [])
+    write_game(tmp_path / "2018020002.csv", [])
     (tmp_path / "2018020003.csv").write_text("")
     out = hockey_scraper.read(tmp_path, progress=False)
     validate_events(out.events)
@@ -217,7 +138,7 @@ def test_header_only_and_empty_files_are_problems(tmp_path: Path, game_file: Pat
 
 def test_missing_required_column_names_file_and_field(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "Strength"]
-    _write(tmp_path / "2018020004.csv", _game_rows(), header)
+    write_game(tmp_path / "2018020004.csv", game_rows(), header)
     with pytest.raises(ParseError, match=r"2018020004.csv.*Strength"):
         hockey_scraper.read(tmp_path, strict=True, progress=False)
     out = hockey_scraper.read(tmp_path, progress=False)
@@ -225,9 +146,9 @@ def test_missing_required_column_names_file_and_field(tmp_path: Path) -> None:
 
 
 def test_malformed_csv_and_bad_values(tmp_path: Path) -> None:
-    rows = _game_rows()
+    rows = game_rows()
     rows[2]["xC"] = "eighty"
-    _write(tmp_path / "2018020005.csv", rows)
+    write_game(tmp_path / "2018020005.csv", rows)
     with pytest.raises(ParseError, match="2018020005.csv.*malformed"):
         hockey_scraper.read(tmp_path, strict=True, progress=False)
     out = hockey_scraper.read(tmp_path, progress=False)
@@ -235,16 +156,16 @@ def test_malformed_csv_and_bad_values(tmp_path: Path) -> None:
 
 
 def test_unknown_event_and_out_of_range_coordinates(tmp_path: Path) -> None:
-    rows = _game_rows()
+    rows = game_rows()
     rows[3]["Event"] = "ZAMBONI"
     rows[5]["xC"] = 250
-    path = _write(tmp_path / "2018020006.csv", rows)
+    path = write_game(tmp_path / "2018020006.csv", rows)
     out = hockey_scraper.read(path, progress=False)
     validate_events(out.events)
     assert out.events.num_rows == len(rows) - 1
     assert "ZAMBONI" not in out.events.column("source_event_type").to_pylist()
     problems = {p.field: p for p in out.problems}
-    assert problems["Event"].rows == 1 and problems["Event"].row == 4
+    assert problems["Event"].rows == 1 and problems["Event"].row == 3  # 0-based data row
     assert "outside the rink" in problems["xC"].message
     hit = out.events.to_pandas().query("event_type == 'hit'").iloc[0]
     assert pd.isna(hit["x"]) and pd.isna(hit["y"])
@@ -253,9 +174,9 @@ def test_unknown_event_and_out_of_range_coordinates(tmp_path: Path) -> None:
 
 
 def test_duplicate_games_and_bad_file_names(tmp_path: Path) -> None:
-    _write(tmp_path / "2018020001.csv", _game_rows())
-    _write(tmp_path / "2018020001.csv.gz", _game_rows())
-    _write(tmp_path / "game.csv", _game_rows())
+    write_game(tmp_path / "2018020001.csv", game_rows())
+    write_game(tmp_path / "2018020001.csv.gz", game_rows())
+    write_game(tmp_path / "game.csv", game_rows())
     out = hockey_scraper.read(tmp_path, progress=False)
     validate_events(out.events)
     assert out.games.num_rows == 1 and out.files_skipped == 2
@@ -269,8 +190,8 @@ def test_duplicate_games_and_bad_file_names(tmp_path: Path) -> None:
 def test_output_is_sorted_and_deterministic(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    _write(tmp_path / "b" / "2018020001.csv", _game_rows())
-    _write(tmp_path / "a" / "2018020009.csv", _game_rows())
+    write_game(tmp_path / "b" / "2018020001.csv", game_rows())
+    write_game(tmp_path / "a" / "2018020009.csv", game_rows())
     one = hockey_scraper.read([tmp_path / "a", tmp_path / "b"], progress=False)
     two = hockey_scraper.read([tmp_path / "b", tmp_path / "a"], progress=False)
     assert one.games.column("game_id").to_pylist() == ["NHL-2018020001", "NHL-2018020009"]

@@ -1,0 +1,131 @@
+"""Training, evaluation and embedding-export throughput of the default PlayerCVAE on CPU.
+
+Model FLOP utilisation = (model FLOPs per training event x events/s) / (rate of a large
+float32 matrix product timed in the same run, same thread count). FLOPs per event are
+counted with torch.utils.flop_counter on real batches (forward + backward).
+
+    python benchmarks/train_speed.py --data /work/out/nhl --threads 2
+
+Without --data, a synthetic league is simulated. Writes reports/train_speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from hockey_vae.benchmark import git_commit
+from hockey_vae.embed import embed_events
+from hockey_vae.evaluate import iterate_batches, predict
+from hockey_vae.ingest import load_tables
+from hockey_vae.models import build_model, default_config
+from hockey_vae.sequences import as_tables, candidate_mask, split_games
+from hockey_vae.train import Run, TrainConfig, _vocab_maps
+from hockey_vae.sequences import SequenceEncoder
+
+
+def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of an n x n float32 matrix product (best of `repeats`)."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - tic)
+    return 2 * n**3 / best
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=None, help="canonical folder (default: simulate)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--train-games", type=int, default=200, help="games timed for training")
+    p.add_argument("--eval-games", type=int, default=100)
+    p.add_argument("--out", default="reports/train_speed.md")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    if args.data:
+        tables, label = as_tables(load_tables(args.data)), args.data
+    else:
+        from hockey_vae.simulate import simulate_league
+        tables, label = as_tables(simulate_league(seed=0)), "simulate_league(seed=0)"
+    split = split_games(tables.games, within_last_season=bool(args.data))
+    enc = SequenceEncoder().fit(tables, split["train"])
+    train = enc.transform(tables, split["train"][-args.train_games:])
+    test = enc.transform(tables, split["test"][:args.eval_games])
+    cfg_t = TrainConfig()
+    V = len(enc.vocab_)
+    backoff, positions = _vocab_maps(enc)
+    model = build_model("cvae", default_config("cvae", V, len(enc.teams_)), backoff, positions)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg_t.lr)
+
+    def step(batch):
+        masks = {c: candidate_mask(batch, c, V) for c in cfg_t.train_candidates}
+        out = model(batch, masks)
+        opt.zero_grad(set_to_none=True)
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg_t.grad_clip)
+        opt.step()
+
+    batches = list(iterate_batches(train, cfg_t.batch_games))
+    model.train()
+    with FlopCounterMode(display=False) as counter:
+        step(batches[0])
+    flops_per_event = counter.get_total_flops() / batches[0].n_targets
+    step(batches[1])  # warm-up
+    tic, n = time.perf_counter(), 0
+    for b in batches:
+        step(b)
+        n += b.n_targets
+    train_rate = n / (time.perf_counter() - tic)
+    mm = matmul_rate()
+    mfu = flops_per_event * train_rate / mm
+    epoch_events = enc.transform(tables, split["train"]).n_targets
+
+    run = Run("cvae", model.eval(), enc, cfg_t, split)
+    rates = {}
+    for k in (1, 10, 100):
+        tic = time.perf_counter()
+        pred = predict(model, test, n_samples=k, batch_games=16)
+        rates[f"evaluate cvae, k={k}, 3 candidate sets"] = len(pred.player) / (
+            time.perf_counter() - tic)
+    lstm = build_model("lstm", default_config("lstm", V, len(enc.teams_)), backoff).eval()
+    tic = time.perf_counter()
+    pred = predict(lstm, test, batch_games=16)
+    rates["evaluate lstm, 3 candidate sets"] = len(pred.player) / (time.perf_counter() - tic)
+    tic = time.perf_counter()
+    emb = embed_events(run, tables, split["test"][:args.eval_games], batch_games=16)
+    rates["embed_events (cvae posterior)"] = len(emb) / (time.perf_counter() - tic)
+
+    lines = [
+        "# Training speed of the default PlayerCVAE on CPU", "",
+        f"- command: `python benchmarks/train_speed.py {'--data ' + args.data if args.data else ''}"
+        f" --threads {args.threads}`",
+        f"- data: {label}; {len(batches)} batches of {cfg_t.batch_games} games timed "
+        f"({n} target events); vocabulary {V}", f"- commit: `{git_commit()}`",
+        f"- torch {torch.__version__}, {args.threads} threads "
+        "(the machine's 2 cores were shared with other jobs: rates are lower bounds)", "",
+        "| quantity | value |", "|---|---|",
+        f"| model FLOPs per training event (fwd+bwd, FlopCounterMode) | {flops_per_event / 1e6:.2f} M |",
+        f"| training throughput | {train_rate:,.0f} events/s |",
+        f"| achieved model FLOP/s | {flops_per_event * train_rate / 1e9:.1f} GFLOP/s |",
+        f"| 2048x2048 float32 matmul, same run | {mm / 1e9:.1f} GFLOP/s |",
+        f"| model FLOP utilisation (vs matmul) | {100 * mfu:.1f}% |",
+        f"| projected epoch over {epoch_events:,} training events | {epoch_events / train_rate:.0f} s |",
+    ]
+    lines += [f"| {name} | {r:,.0f} events/s |" for name, r in rates.items()]
+    lines += ["", "Config: " + str(dataclasses.asdict(model.cfg)), ""]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

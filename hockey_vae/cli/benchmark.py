@@ -1,0 +1,61 @@
+"""`hockey-vae benchmark --data DIR --out reports/NAME`: every model under one protocol."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+import torch
+
+from hockey_vae.benchmark import run_benchmark
+from hockey_vae.cli._common import load_data, read_config, train_config
+from hockey_vae.models import MODEL_NAMES
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `benchmark` subcommand."""
+    p = subparsers.add_parser(
+        "benchmark", help="train and evaluate every model and baseline, write a report",
+        description="Writes NAME.md, NAME.json and NAME_*.png; checkpoints go to --runs.")
+    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="reports/NAME")
+    p.add_argument("--models", default=",".join(MODEL_NAMES),
+                   help="comma-separated subset (default all)")
+    p.add_argument("--runs", default=None, metavar="DIR",
+                   help="where run folders go (default a temporary folder)")
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help='JSON {"model": {MODEL: {...}}, "train": {...}}')
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--device", default=None)
+    p.add_argument("--samples", type=int, default=None, help="CVAE importance samples k")
+    p.add_argument("--within-last-season", action="store_true",
+                   help="earlier seasons all train; 80/10/10 by date within the last season")
+    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--label", default=None, help="data description for the report")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark and print the headline table."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    model_over, train_over = read_config(args.config)
+    bad = sorted(set(model_over) - set(MODEL_NAMES))
+    if bad:
+        raise ValueError(f"{args.config}: unknown model(s) {bad} under 'model'")
+    cfg = train_config(train_over, device=args.device, epochs=args.epochs, seed=args.seed,
+                       split_within_last_season=True if args.within_last_season else None)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    report = run_benchmark(load_data(args.data), args.out, data_label=args.label or args.data,
+                           models=models, train_config=cfg, overrides=model_over,
+                           eval_samples=args.samples, runs_dir=args.runs,
+                           command="hockey-vae " + shlex.join(sys.argv[1:]))
+    for name, sets in report["models"].items():
+        print(name + "  " + "  ".join(f"{c}: {100 * v['top1']:.1f}% / {v['loglik']:.3f}"
+                                      for c, v in sets.items()))
+    print(f"report written to {args.out}.md")
+    return 0

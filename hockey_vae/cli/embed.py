@@ -1,0 +1,33 @@
+"""`hockey-vae embed --run RUN --data DIR --out FILE.parquet [--per-player]`."""
+
+from __future__ import annotations
+
+import argparse
+
+from hockey_vae.cli._common import load_data
+from hockey_vae.embed import embed_events, embed_players, write_embeddings
+from hockey_vae.train import load_run
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `embed` subcommand."""
+    p = subparsers.add_parser("embed", help="export contextual player embeddings (cvae run)")
+    p.add_argument("--run", required=True, metavar="RUN")
+    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--out", required=True, metavar="FILE.parquet")
+    p.add_argument("--per-player", action="store_true",
+                   help="one row per player (mean embedding, events, team, position)")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Embed every event of DIR and write the table."""
+    tables = load_data(args.data)
+    events = embed_events(load_run(args.run, device=args.device), tables)
+    table = embed_players(events, tables.rosters) if args.per_player else events
+    write_embeddings(table, args.out)
+    print(f"wrote {len(table)} rows to {args.out}")
+    return 0

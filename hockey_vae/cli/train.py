@@ -1,0 +1,40 @@
+"""`hockey-vae train --data DIR --model {cvae,lstm,lstm-nohist} --out RUN`: train one model."""
+
+from __future__ import annotations
+
+import argparse
+
+from hockey_vae.cli._common import load_data, read_config, train_config
+from hockey_vae.models import MODEL_NAMES
+from hockey_vae.train import fit
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `train` subcommand."""
+    p = subparsers.add_parser("train", help="train a player-identification model",
+                              description="Train on the training games of DIR (split by date), "
+                              "early-stop on the validation games, write a run folder.")
+    p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
+    p.add_argument("--model", required=True, choices=MODEL_NAMES)
+    p.add_argument("--out", required=True, metavar="RUN", help="run folder to write")
+    p.add_argument("--resume", action="store_true", help="continue RUN/checkpoint.pt")
+    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
+    p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--config", default=None, metavar="FILE",
+                   help='JSON {"model": {...}, "train": {...}}; unknown keys are an error')
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train and print the per-epoch metrics."""
+    model_over, train_over = read_config(args.config)
+    cfg = train_config(train_over, device=args.device, epochs=args.epochs, seed=args.seed)
+    result = fit(load_data(args.data), args.out, args.model, model_overrides=model_over,
+                 train_config=cfg, resume=args.resume)
+    if len(result.history):
+        print(result.history.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(f"run written to {args.out}")
+    return 0
