@@ -78,7 +78,7 @@ class LeagueConfig:
     overtime_s: float = 300.0  # 3-on-3 sudden-death overtime
     mean_gap_s: float = 15.5  # mean clock seconds between in-play events
     style_strength: float = 1.0  # scales every style effect on who acts; 0 = uniform on ice
-    possession_style: float = 0.5  # how much on-ice passing vs defence moves possession
+    possession_style: float = 0.35  # how much on-ice passing vs defence moves possession
     home_edge: float = 0.12  # home log-odds bonus on keeping the puck
     score_effect: float = 0.3  # log shot-rate bonus per goal behind (max 2; half before the 3rd)
     goal_logit: float = -2.12  # goal log-odds of an on-net shot from 30 ft straight on
@@ -295,6 +295,7 @@ def _make_lineups(league: _League, home: np.ndarray, away: np.ndarray, cfg: Leag
                 else:
                     fwd[games, side, :, pos] = top
             gk = league.by_team_pos[t][_G]
+            gk = gk[np.argsort(-np.nan_to_num(league.styles["goaltending"][gk]))]  # starter first
             starter = rng.random(k) < cfg.starter_share
             goalie[games, side] = np.where(starter, gk[0], gk[1])
             backup[games, side] = np.where(starter, gk[1], gk[0])
@@ -763,7 +764,7 @@ class _Engine:
                                                 0.05, 0.6))
         goalie = on_o[j, 6]
         logit = (cfg.goal_logit - 0.05 * (dd - 30.0) - 0.012 * angle
-                 + 0.3 * self.fin[shooter] - 0.3 * self.gk[goalie]
+                 + 0.3 * self.fin[shooter] - 0.12 * self.gk[goalie]
                  + np.where(self.period[gi] >= 4, cfg.ot_goal_logit, 0.0))
         p_goal = np.where(goalie < 0, 1.0, _sigmoid(logit))  # on net + empty net = goal
         on_net = ~blocked & ~missed

@@ -149,10 +149,17 @@ def _gan1d(loss: str, steps: int, snapshots: tuple[int, ...], seed: int, lr: flo
             shots.append((step, gan.sample(4000, g).squeeze(1).numpy(),
                           gan.prob_real(grid).numpy()))
 
+    scheds = [torch.optim.lr_scheduler.CosineAnnealingLR(o, steps) for o in (d_opt, g_opt)]
+
+    def after(i: int, metrics: dict[str, float]) -> None:
+        for sched in scheds:
+            sched.step()
+        if i + 1 in snapshots:
+            snap(i + 1)
+
     snap(0)
     real = (torch.randn(batch, 1, generator=g) + 5 for _ in range(steps))
-    fit(gan_step(gan, d_opt, g_opt, g), real, steps,
-        callback=lambda i, m: snap(i + 1) if (i + 1) in snapshots else None)
+    fit(gan_step(gan, d_opt, g_opt, g), real, steps, callback=after)
     return gan, shots
 
 
@@ -181,7 +188,8 @@ def toy_gan1d(steps: int = 2000, seed: int = 0, n_test: int = 2000) -> ToyResult
     numbers["c2st"] = numbers["non_saturating"]["c2st"]
     md = "\n".join([
         f"Real N(5, 1); generator G(eps) = 8 eps + MLP(eps), eps ~ U[-1, 1], so it starts at "
-        f"U[-8, 8]; {steps} alternating steps (1:1), batch 256, Adam lr 1e-3. "
+        f"U[-8, 8]; D: MLP 64x2; {steps} alternating steps (1:1), batch 256, Adam lr 1e-3 "
+        f"(betas 0.5, 0.999) with cosine decay to 0; seed {seed}. "
         f"Two-sample test: MLP classifier on {n_test} real + {n_test} generated, half held out.",
         "",
         "| generator loss | C2ST accuracy (95% CI) | generated mean | generated sd |",
@@ -215,12 +223,13 @@ def ring8_metrics(samples: Tensor, centres: Tensor, std: float,
             "high_quality": good.float().mean().item(), "per_mode": counts.tolist()}
 
 
-def toy_ring8(steps: int = 4000, seed: int = 0, std: float = 0.05, n_test: int = 5000,
-              losses: tuple[str, ...] = ("non_saturating", "minimax")) -> ToyResult:
+def toy_ring8(steps: int = 6000, seed: int = 0, std: float = 0.05, n_test: int = 5000,
+              losses: tuple[str, ...] = ("non_saturating", "minimax"), batch: int = 256,
+              r1_gamma: float = 0.1, hidden: int = 128) -> ToyResult:
     """2-D GAN on 8 Gaussians (radius 2, sd `std`) for each generator loss."""
     centres = ring8_centres()
     numbers: dict[str, Any] = {"steps": steps, "seed": seed, "std": std, "radius": 2.0,
-                               "n_test": n_test}
+                               "n_test": n_test, "batch": batch, "r1_gamma": r1_gamma}
     fig, ax = _fig(len(losses))
     for col, loss in enumerate(losses):
         torch.manual_seed(seed)
@@ -230,12 +239,13 @@ def toy_ring8(steps: int = 4000, seed: int = 0, std: float = 0.05, n_test: int =
             k = torch.randint(0, 8, (n,), generator=g)
             return centres[k] + std * torch.randn(n, 2, generator=g)
 
-        gan = GAN(GANConfig(data_dim=2, noise_dim=16, hidden_dims=(256, 256), loss=loss))
+        gan = GAN(GANConfig(data_dim=2, noise_dim=16, hidden_dims=(hidden, hidden), loss=loss,
+                            r1_gamma=r1_gamma))
         d_opt = torch.optim.Adam(gan.discriminator.parameters(), lr=1e-3, betas=(0.5, 0.999))
         g_opt = torch.optim.Adam(gan.generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
         # cosine decay of both learning rates lets the game settle instead of orbiting
         scheds = [torch.optim.lr_scheduler.CosineAnnealingLR(o, steps) for o in (d_opt, g_opt)]
-        fit(gan_step(gan, d_opt, g_opt, g), (real(256) for _ in range(steps)), steps,
+        fit(gan_step(gan, d_opt, g_opt, g), (real(batch) for _ in range(steps)), steps,
             callback=lambda i, m, s=scheds: [x.step() for x in s])
         fake = gan.sample(n_test, g)
         ref = real(n_test)
@@ -249,9 +259,10 @@ def toy_ring8(steps: int = 4000, seed: int = 0, std: float = 0.05, n_test: int =
         a.set_title(f"{loss}: {metrics['modes']}/8 modes, {metrics['high_quality']:.1%} HQ", fontsize=8)
         a.legend(fontsize=6, loc="upper right")
     md = "\n".join([
-        f"8 Gaussians on a circle of radius 2, sd {std}; G: 16-d N(0, I) noise -> MLP 256x2; "
-        f"D: MLP 256x2; {steps} alternating steps (1:1), batch 256, Adam lr 1e-3 (betas 0.5, "
-        f"0.999) with cosine decay; seed {seed}. High quality = within 3 sd of the nearest "
+        f"8 Gaussians on a circle of radius 2, sd {std}; G: 16-d N(0, I) noise -> MLP "
+        f"{hidden}x2 (LeakyReLU); D: MLP {hidden}x2 with an R1 penalty (gamma {r1_gamma}) on real "
+        f"data; {steps} alternating steps (1:1), batch {batch}, Adam lr 1e-3 (betas 0.5, 0.999) "
+        f"with cosine decay to 0; seed {seed}. High quality = within 3 sd of the nearest "
         f"centre; a mode is covered when it gets >= 20% of its fair share of high-quality "
         f"samples; {n_test} generated samples scored; C2ST against {n_test} fresh real samples.",
         "",

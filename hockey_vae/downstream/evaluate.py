@@ -84,8 +84,12 @@ def _select_kind(
 
 
 def _chosen(model: object) -> dict[str, object]:
+    """The parameters that matter for the chosen model kind."""
     params = model.get_params()
-    keep = ("model", "C") if params.get("model") == "logistic" else tuple(params)
+    if params.get("model") == "logistic":
+        keep = ("model", "C")
+    else:
+        keep = ("model", "learning_rate", "max_iter", "max_leaf_nodes", "l2_regularization")
     return {k: params[k] for k in keep if k in params}
 
 

@@ -89,7 +89,7 @@ def rink_figure(model: object, shots: pd.DataFrame, path: Path, title: str) -> P
                           vmin=0, vmax=float(np.quantile(prob, 0.99)))  # fmt: skip
     fig.colorbar(image, ax=ax, label="P(goal)", shrink=0.8)
     goals = shots.loc[shots["goal"] == 1]
-    ax.scatter(goals["x"], goals["y"], s=3, color="cyan", alpha=0.4, label="test-set goals")
+    ax.scatter(goals["x"], goals["y"], s=2, color="cyan", alpha=0.3, label="test-set goals")
     for x, color in ((NET_X_FT, "red"), (BLUE_LINE_X_FT, "blue")):
         ax.axvline(x, color=color, linewidth=1.5)
     ax.add_patch(Arc((NET_X_FT, 0), 12, 12, theta1=90, theta2=270, color="red"))

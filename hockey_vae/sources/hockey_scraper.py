@@ -287,7 +287,7 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     # --- event types: unknown labels are skipped (or fatal under strict)
     ev_codes, ev_values = _codes(raw, "Event")
     mapped_values = [EVENT_MAP.get(v) for v in ev_values]
-    known = np.append(np.array([m is not None for m in mapped_values]), False)[ev_codes]
+    known = np.append(np.array([m is not None for m in mapped_values], dtype=bool), False)[ev_codes]
     labels = np.append(np.asarray(ev_values, dtype=object), None)
 
     def unknown_message(g: int, count: int) -> str:
