@@ -32,9 +32,7 @@ FORMATS: dict[str, str] = {
     "hockey_scraper": "hockey_vae.sources.hockey_scraper",
     "pwhl": "hockey_vae.sources.pwhl",
     "tabular": "hockey_vae.sources.tabular",
-    # other sources register here, one line each, e.g.
-    # "nhl_api": "hockey_vae.sources.nhl_api",
-    # "stathletes": "hockey_vae.sources.stathletes",
+    # other sources register here, one line each
     "nhl_api": "hockey_vae.sources.nhl_api",
     "stathletes": "hockey_vae.sources.stathletes",
 }

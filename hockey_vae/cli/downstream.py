@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="comma-separated model kinds to try: logistic,hgb")
         sub.add_argument("--train-stride", type=int, default=4,
                          help="in-game models train on every k-th event of each game")
+        sub.add_argument("--note", action="append", default=[],
+                         help="a sentence for the report's notes (repeatable)")
         sub.add_argument("--threads", type=int, default=None,
                          help="cap BLAS/OpenMP threads (gradient boosting busy-waits on a "
                               "shared machine; 1 is best there)")  # fmt: skip
@@ -74,6 +76,8 @@ def _command(args: argparse.Namespace) -> str:
               "--models", args.models, "--train-stride", str(args.train_stride)]  # fmt: skip
     if args.threads is not None:
         words += ["--threads", str(args.threads)]
+    for note in args.note:
+        words += ["--note", note]
     return " ".join(shlex.quote(w) for w in words)
 
 
@@ -96,7 +100,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     kinds = tuple(k.strip() for k in args.models.split(",") if k.strip())
     events, games, rosters = _load(args.data)
     part = split_by_date(games, args.val_frac, args.test_frac)
-    embeddings, source, notes = None, "none (baseline only)", []
+    embeddings, source, notes = None, "none (baseline only)", list(args.note)
     if args.run is not None:
         from hockey_vae.embed import embed_events
         from hockey_vae.train import load_run

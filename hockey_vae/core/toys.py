@@ -120,25 +120,27 @@ def toy_pi(max_exponent: int = 6, reps: int = 30, seed: int = 0) -> ToyResult:
 
 # --- 3. 1-D GAN --------------------------------------------------------------------------
 class _WideStart(nn.Module):
-    """Generator x = 8 * eps + net(eps), eps ~ U[-1, 1], net's last layer starting at zero:
+    """Generator x = 8 * eps_1 + net(eps), eps ~ U[-1, 1]^m, net's last layer starting at zero:
     at step 0 it produces exactly U[-8, 8], as the demo asks."""
 
-    def __init__(self, hidden: tuple[int, ...]) -> None:
+    def __init__(self, noise_dim: int, hidden: tuple[int, ...]) -> None:
         super().__init__()
-        self.net = mlp(1, hidden, 1, nn.LeakyReLU)
+        self.net = mlp(noise_dim, hidden, 1, nn.LeakyReLU)
         nn.init.zeros_(self.net[-1].weight)
         nn.init.zeros_(self.net[-1].bias)
 
     def forward(self, eps: Tensor) -> Tensor:
-        return 8 * eps + self.net(eps)
+        return 8 * eps[..., :1] + self.net(eps)
 
 
 def _gan1d(loss: str, steps: int, snapshots: tuple[int, ...], seed: int, lr: float = 1e-3,
-           batch: int = 256) -> tuple[GAN, list[tuple[int, np.ndarray, np.ndarray]]]:
+           batch: int = 256, noise_dim: int = 4, r1_gamma: float = 0.3,
+           ) -> tuple[GAN, list[tuple[int, np.ndarray, np.ndarray]]]:
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    cfg = GANConfig(data_dim=1, noise_dim=1, hidden_dims=(64, 64), loss=loss, noise="uniform")
-    gan = GAN(cfg, generator=_WideStart(cfg.hidden_dims))
+    cfg = GANConfig(data_dim=1, noise_dim=noise_dim, hidden_dims=(64, 64), loss=loss,
+                    noise="uniform", r1_gamma=r1_gamma)
+    gan = GAN(cfg, generator=_WideStart(noise_dim, cfg.hidden_dims))
     d_opt = torch.optim.Adam(gan.discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     g_opt = torch.optim.Adam(gan.generator.parameters(), lr=lr, betas=(0.5, 0.999))
     grid = torch.linspace(-9, 9, 361)[:, None]
@@ -223,7 +225,7 @@ def ring8_metrics(samples: Tensor, centres: Tensor, std: float,
             "high_quality": good.float().mean().item(), "per_mode": counts.tolist()}
 
 
-def toy_ring8(steps: int = 6000, seed: int = 0, std: float = 0.05, n_test: int = 5000,
+def toy_ring8(steps: int = 8000, seed: int = 0, std: float = 0.05, n_test: int = 5000,
               losses: tuple[str, ...] = ("non_saturating", "minimax"), batch: int = 256,
               r1_gamma: float = 0.1, hidden: int = 128) -> ToyResult:
     """2-D GAN on 8 Gaussians (radius 2, sd `std`) for each generator loss."""
@@ -284,26 +286,32 @@ def _dequantize(v: Tensor, g: torch.Generator) -> Tensor:
     return (v + torch.rand(v.shape, generator=g)) / LEVELS
 
 
-def _fit_gmm(x_train: np.ndarray, x_val: np.ndarray, seed: int) -> tuple[Any, dict[str, Any]]:
+GMM_GRID = {"full": (1, 2, 5, 10, 20), "diag": (5, 10, 20, 40, 80), "tied": (1, 5, 20),
+            "spherical": (10, 40)}
+GMM_REG = (1e-6, 1e-4, 1e-3)
+
+
+def _fit_gmm(x_train: np.ndarray, x_val: np.ndarray, seed: int,
+             grid: dict[str, tuple[int, ...]], regs: tuple[float, ...]) -> tuple[Any, dict[str, Any]]:
     from sklearn.mixture import GaussianMixture
 
-    grid = {"full": (1, 2, 5, 10, 20), "diag": (5, 10, 20, 40, 80), "tied": (1, 5, 20),
-            "spherical": (10, 40)}
     best, best_val, best_params = None, -np.inf, {}
     for cov, ks in grid.items():
         for k in ks:
-            for reg in (1e-6, 1e-4, 1e-3):
+            for reg in regs:
                 gmm = GaussianMixture(k, covariance_type=cov, reg_covar=reg, max_iter=200,
                                       random_state=seed).fit(x_train)
                 val = gmm.score(x_val)
                 if val > best_val:
                     best, best_val, best_params = gmm, val, {
                         "covariance_type": cov, "n_components": k, "reg_covar": reg, "val_loglik": val}
-    best_params["grid"] = {c: list(k) for c, k in grid.items()} | {"reg_covar": [1e-6, 1e-4, 1e-3]}
+    best_params["grid"] = {c: list(k) for c, k in grid.items()} | {"reg_covar": list(regs)}
     return best, best_params
 
 
-def toy_digits(steps: int = 6000, k: int = 1000, seed: int = 0, latent_dim: int = 16) -> ToyResult:
+def toy_digits(steps: int = 6000, k: int = 1000, seed: int = 0, latent_dim: int = 16,
+               gmm_grid: dict[str, tuple[int, ...]] | None = None,
+               gmm_reg: tuple[float, ...] = GMM_REG) -> ToyResult:
     """VAE (Gaussian decoder, learned per-pixel variance) vs the best GaussianMixture.
 
     Both are densities on [0, 1]^64 scored on the same uniformly dequantized held-out images.
@@ -334,7 +342,8 @@ def toy_digits(steps: int = 6000, k: int = 1000, seed: int = 0, latent_dim: int 
     vae_se = (ll.std() / math.sqrt(len(ll))).item()
 
     gmm, gmm_params = _fit_gmm(_dequantize(digits[train_idx], g).numpy().astype(np.float64),
-                               x_val.numpy().astype(np.float64), seed)
+                               x_val.numpy().astype(np.float64), seed,
+                               GMM_GRID if gmm_grid is None else gmm_grid, gmm_reg)
     gmm_scores = gmm.score_samples(x_test.numpy().astype(np.float64))
     gmm_ll = float(gmm_scores.mean())
     diff = ll.numpy().astype(np.float64) - gmm_scores          # paired per-image differences
@@ -372,7 +381,7 @@ def toy_digits(steps: int = 6000, k: int = 1000, seed: int = 0, latent_dim: int 
         f"KL warm-up over {steps // 5} steps, {steps} Adam steps (lr 1e-3, batch 64). Log-likelihood: "
         f"IWAE estimate with k = {k} posterior samples per image.",
         f"GMM: `sklearn.mixture.GaussianMixture` fitted on one dequantized draw of the training "
-        f"images; best on validation of covariance type x components x reg_covar: "
+        f"images; grid {gmm_params['grid']}; best on validation: "
         f"{gmm_params['covariance_type']}, {gmm_params['n_components']} components, reg_covar "
         f"{gmm_params['reg_covar']:g} (validation {gmm_params['val_loglik']:.2f} nats).",
         "",

@@ -166,8 +166,12 @@ def add_team_embedding_state(
     states: pd.DataFrame,
     events: pd.DataFrame | pa.Table,
     event_embeddings: pd.DataFrame | pa.Table,
+    shrink: float = 0.0,
 ) -> pd.DataFrame:
     """`states` plus aggregated contextual embeddings of each team's events so far.
+
+    `shrink` adds that many pseudo-events at zero to each team's mean (sum / (n + shrink)),
+    which damps the noise of means over the first few events of a game.
 
     For the state after event t: the mean contextual embedding over the home team's events
     0..t minus the same over the away team's (`team_emb_diff_k`), and how many events went
@@ -197,8 +201,8 @@ def add_team_embedding_state(
     sums = parts.groupby(ev["game_id"].to_numpy()).cumsum().to_numpy()
     d = len(cols)
     home_n, away_n = sums[:, d], sums[:, 2 * d + 1]
-    home_mean = sums[:, :d] / np.maximum(home_n, 1)[:, None]
-    away_mean = sums[:, d + 1 : 2 * d + 1] / np.maximum(away_n, 1)[:, None]
+    home_mean = sums[:, :d] / np.maximum(home_n + shrink, 1e-9)[:, None]
+    away_mean = sums[:, d + 1 : 2 * d + 1] / np.maximum(away_n + shrink, 1e-9)[:, None]
     agg = pd.DataFrame(
         (home_mean - away_mean).astype(np.float32),
         columns=[f"team_emb_diff_{k}" for k in range(d)],

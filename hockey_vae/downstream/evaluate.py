@@ -39,6 +39,7 @@ DEFAULT_GRIDS: dict[str, dict[str, list]] = {
             "l2_regularization": [1.0]},
     "pre_game": {"C": [0.003, 0.03, 0.3]},
 }  # fmt: skip
+SHRINK_EVENTS = 20.0  # pseudo-events at zero in each team's running embedding mean
 IN_GAME_BUCKETS = ("period_1", "period_2", "period_3", "last_5_min", "overtime")
 
 
@@ -187,7 +188,7 @@ def evaluate_outcome(
     states = states.loc[states["game_id"].map(part).notna()].reset_index(drop=True)
     use = {"baseline": False}
     if event_embeddings is not None:
-        states = add_team_embedding_state(states, events, event_embeddings)
+        states = add_team_embedding_state(states, events, event_embeddings, shrink=SHRINK_EVENTS)
         use["with_embeddings"] = True
     parts = _parts(states, part)
     parts["train"] = _stride(parts["train"], train_stride)

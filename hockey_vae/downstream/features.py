@@ -40,6 +40,7 @@ REBOUND_SECONDS = 3.0  # a shot within 3 s of the same team's previous attempt i
 RUSH_SECONDS = 4.0  # a shot within 4 s of an event outside the offensive zone is a rush
 REGULATION_SECONDS = 3600.0
 SCORE_CLIP = 3  # score states beyond +-3 goals behave alike
+GOALIE_SEEN_SHARE = 0.5  # on-ice lists name a goalie on at least this share of a game's shots
 
 SHOT_INPUT_COLUMNS = (
     "game_id", "event_idx", "period", "period_seconds", "game_seconds", "event_type",
@@ -83,8 +84,11 @@ def _goalie_on_ice(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(empty_net, goalie_id) per row: 1.0/0.0/NaN and the goalie on ice or None.
 
-    Knowable only when the game's goalies are known from positions and the on-ice list is
-    present; otherwise NaN / None (never guessed).
+    Knowable only when the game's goalies are known from positions and the game's on-ice
+    lists do name goalies: a game where fewer than half the rows show a goalie on ice
+    (e.g. PWHL lists only the skaters, and only at goals) is unknown throughout, because
+    there a missing goalie says "not recorded", and reading it as an empty net would leak
+    the label. Never guessed.
     """
     n = len(game_ids)
     empty = np.full(n, np.nan)
@@ -98,6 +102,10 @@ def _goalie_on_ice(
         present = [p for p in ids if p in keepers]
         empty[i] = 0.0 if present else 1.0
         goalie[i] = present[0] if present else None
+    seen = pd.Series(empty == 0.0).groupby(game_ids).transform("mean").to_numpy()
+    unreliable = seen < GOALIE_SEEN_SHARE
+    empty[unreliable] = np.nan
+    goalie[unreliable] = None
     return empty, goalie
 
 

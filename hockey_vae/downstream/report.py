@@ -218,13 +218,52 @@ def render_markdown(report: dict) -> str:
         lines += _goals_markdown(report["goals"], meta["split"])
     if "outcome" in report:
         lines += _outcome_markdown(report["outcome"])
+    lines += _method_markdown()
     if report.get("figures"):
         lines += ["## Figures", ""]
         lines += [f"![{key}]({path})" for key, path in report["figures"].items()]
         lines.append("")
-    for note in meta.get("notes", []):
-        lines.append(f"> {note}")
+    if meta.get("notes"):
+        lines += ["## Notes", ""] + [f"- {note}" for note in meta["notes"]] + [""]
     return "\n".join(lines) + "\n"
+
+
+def _method_markdown() -> list[str]:
+    return [
+        "## Method",
+        "",
+        "- Every model is fit on the train games only; hyper-parameters and the model kind "
+        "(logistic regression with splines, or HistGradientBoostingClassifier) are chosen by "
+        "log loss on the validation games only; the test games are scored once.",
+        "- Shots: unblocked attempts (shot on goal, missed shot, goal); blocked shots are left "
+        "out because canonical blocked-shot rows carry the blocker and the block location. "
+        "Baseline features: distance and angle to the attacked net (89, 0), shot type, "
+        "rebound (same team's attempt within 3 s), rush (previous event outside the offensive "
+        "zone within 4 s), time and distance from the previous event, manpower, score state "
+        "(clipped to +-3), period and clock, empty net (from roster positions; unknown where "
+        "the on-ice lists do not name goalies). 5v5 = five skaters a side with both goalies "
+        "in (an unknown empty net counts as in); the 5v5 rows are scored with the one "
+        "all-situations model.",
+        "- Shooter embedding: his contextual embedding (posterior mean) at his latest earlier "
+        "event of the same game, never the shot's own, whose context includes the event type "
+        "and would leak the label; else his static embedding (mean over train games only); "
+        "else a zero vector with a `missing` indicator. Goalie: static embedding, same "
+        "fallback.",
+        "- In-game state after each event: score difference, regulation time left, overtime, "
+        "manpower difference, home ice (intercept); with embeddings, the home-minus-away mean "
+        "contextual embedding of each team's events so far, shrunk toward zero by 20 "
+        "pseudo-events (sum / (n + 20)) to damp the first minutes' noise; events without an "
+        "embedding do not count.",
+        "- Pre-game: home ice only (training home-win rate); team identity (a logistic "
+        "strength per team plus home ice); dressed lineups' static embeddings (train games "
+        "only), home minus away, pooled by mean and by position group (forwards, defence, "
+        "goalies); players without an embedding are left out of the pools and their share "
+        "is a feature.",
+        "- The embedding model must never have seen the validation or test games: with "
+        "`--run`, the run's training games are checked against the split and the command "
+        "fails otherwise.",
+        "",
+    ]
 
 
 def _goals_markdown(goals: dict, split: dict) -> list[str]:

@@ -581,7 +581,7 @@ def read(
     if not tables:
         out = Ingested(problems=problems)
     else:
-        out = _normalise(pa.concat_tables(tables).combine_chunks(), names, game_ids, strict, position_map)
+        out = _normalise(pa.concat_tables(tables), names, game_ids, strict, position_map)
         out.problems = problems + out.problems
     out.files_read = len(tables)
     out.files_skipped = skipped

@@ -56,3 +56,18 @@ def test_cli_writes_figure_and_section(tmp_path, capsys):
 def test_unknown_toy_is_rejected():
     with pytest.raises(ValueError, match="allowed"):
         run_toy("mnist")
+
+
+def test_ring8_and_gan1d_smoke():
+    r = run_toy("ring8", steps=10, n_test=200, losses=("non_saturating",))
+    assert {"modes", "high_quality", "c2st"} <= set(r.numbers["non_saturating"])
+    g = run_toy("gan1d", steps=20, n_test=200)
+    assert 0 <= g.numbers["c2st"] <= 1 and set(g.numbers) >= {"non_saturating", "minimax"}
+
+
+def test_digits_smoke():
+    r = run_toy("digits", steps=20, k=5, latent_dim=2, gmm_grid={"diag": (1,)}, gmm_reg=(1e-3,))
+    n = r.numbers
+    assert n["k"] == 5 and n["n_train"] + n["n_val"] + n["n_test"] == 1797
+    assert n["gmm"]["covariance_type"] == "diag"
+    assert math.isfinite(n["vae_loglik"]) and math.isfinite(n["gmm_loglik"])

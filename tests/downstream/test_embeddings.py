@@ -64,6 +64,8 @@ def test_team_state_is_a_cumulative_mean_home_minus_away():
     assert out["team_emb_diff_0"].tolist() == pytest.approx([1.0, -3.0, -2.0, -2.0])
     assert out["home_emb_n"].tolist() == [1, 1, 2, 2]
     assert out["away_emb_n"].tolist() == [0, 1, 1, 1]
+    shrunk = add_team_embedding_state(states, events, emb, shrink=1.0)
+    assert shrunk["team_emb_diff_0"].tolist() == pytest.approx([0.5, 0.5 - 2.0, 4 / 3 - 2.0, 4 / 3 - 2.0])
 
 
 def test_lineup_pooling_by_position_and_missing_players():

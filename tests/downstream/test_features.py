@@ -65,8 +65,9 @@ def test_empty_net_needs_positions_and_is_null_without_them():
     assert known["empty_net_against"].tolist() == [1.0, 0.0]
     assert known["goalie_id"].isna().tolist() == [True, False]
     assert known["goalie_id"].iloc[1] == "qg"
-    assert known["empty_net_for"].tolist() == [1.0, 1.0]  # pg not on the ice
-    assert known["is_5v5"].tolist() == [0, 0]
+    # pg is never listed: the lists do not name this side's goalie, so unknown, not empty
+    assert known["empty_net_for"].isna().all()
+    assert known["is_5v5"].tolist() == [0, 1]  # unknown empty net counts as not empty
     unknown = shot_features(events)
     assert unknown["empty_net_against"].isna().all()
 
@@ -115,3 +116,20 @@ def test_missing_columns_are_named():
         game_states(events, pd.DataFrame({"game_id": ["G1"], "home_team": "A", "away_team": "B"}))
     with pytest.raises(TypeError, match="events must be"):
         shot_features([1, 2, 3])
+
+
+def test_on_ice_lists_without_goalies_are_not_read_as_empty_nets():
+    # PWHL-like: on-ice lists only at goals and only skaters; an empty net here would be a leak
+    events = _events([
+        {"game_id": "G1", "event_type": "shot", "game_seconds": 10.0, "x": 30.0,
+         "on_ice_for": None, "on_ice_against": None},
+        {"game_id": "G1", "event_type": "shot", "game_seconds": 20.0, "x": 30.0,
+         "on_ice_for": None, "on_ice_against": None},
+        {"game_id": "G1", "event_type": "goal", "game_seconds": 30.0, "x": 30.0,
+         "on_ice_for": ["p1"], "on_ice_against": ["q1"]},
+    ])  # fmt: skip
+    rosters = pd.DataFrame({"game_id": "G1", "team": ["B", "A"], "player_id": ["qg", "pg"],
+                            "position": ["G", "G"]})  # fmt: skip
+    shots = shot_features(events, rosters)
+    assert shots["empty_net_against"].isna().all()
+    assert shots["goalie_id"].isna().all()

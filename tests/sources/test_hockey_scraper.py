@@ -254,3 +254,16 @@ def test_real_file_written_to_parquet(shared_data: Path, tmp_path: Path) -> None
     write_tables(out, tmp_path)
     back = pq.read_table(tmp_path / "events.parquet")
     assert back.equals(out.events)
+
+
+def test_rare_raw_events_are_mapped(tmp_path: Path) -> None:
+    rows = game_rows()
+    rows[8:8] = [row(1, label, 81, score=(0, 1)) for label in
+                 ("DELPEN", "CHL", "EISTR", "EIEND", "EGPID", "GOFF")]
+    out = hockey_scraper.read(write_game(tmp_path / "2018020007.csv", rows), progress=False)
+    validate_events(out.events)
+    assert not out.problems
+    ev = out.events.to_pandas().set_index("source_event_type")["event_type"]
+    assert ev["DELPEN"] == "delayed_penalty" and ev["CHL"] == "challenge"
+    assert ev["EISTR"] == ev["EIEND"] == ev["EGPID"] == "stoppage"
+    assert ev["GOFF"] == "game_end"
