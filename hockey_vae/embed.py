@@ -122,8 +122,8 @@ def write_embeddings(df: pd.DataFrame, path: PathLike) -> Path:
 
 
 def plot_embedding_map(players: pd.DataFrame, path: PathLike, *, min_events: int = 20,
-                       seed: int = 0) -> None:
-    """2-D maps (PCA and t-SNE) of per-player embeddings coloured by position, as a PNG."""
+                       seed: int = 0, tsne: bool = True) -> None:
+    """2-D maps (PCA and, with `tsne`, t-SNE) of per-player embeddings by position, as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,12 +137,14 @@ def plot_embedding_map(players: pd.DataFrame, path: PathLike, *, min_events: int
         df = players.reset_index(drop=True)
     X = df[[c for c in df.columns if c.startswith("emb_")]].to_numpy(np.float64)
     pca = PCA(n_components=2, random_state=seed).fit_transform(X)
-    perplexity = float(max(2, min(30, (len(df) - 1) // 3)))
-    tsne = TSNE(n_components=2, perplexity=perplexity, random_state=seed,
-                init="pca").fit_transform(X)
+    maps = [(pca, "PCA")]
+    if tsne:
+        perplexity = float(max(2, min(30, (len(df) - 1) // 3)))
+        maps.append((TSNE(n_components=2, perplexity=perplexity, random_state=seed,
+                          init="pca").fit_transform(X), "t-SNE"))
     hue = df["position"].fillna("?").astype(str)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for ax, xy, title in ((axes[0], pca, "PCA"), (axes[1], tsne, "t-SNE")):
+    fig, axes = plt.subplots(1, len(maps), figsize=(5 * len(maps), 4.5), squeeze=False)
+    for ax, (xy, title) in zip(axes[0], maps, strict=True):
         sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=hue, s=14, ax=ax, linewidth=0,
                         hue_order=sorted(hue.unique()))
         ax.set(title=f"{title} of per-player embeddings (n={len(df)})", xticks=[], yticks=[])
@@ -175,9 +177,12 @@ def probe_styles(players: pd.DataFrame, true_styles: Any, *, style_columns: list
         player_id=lambda d: d["player_id"].astype(str)).merge(truth, on="player_id")
     if len(df) < 10:
         raise ValueError(f"only {len(df)} players with >= {min_events} events match the styles")
-    train, test = train_test_split(df, test_size=test_fraction, random_state=seed)
+    train_all, test_all = train_test_split(df, test_size=test_fraction, random_state=seed)
     rows = []
-    for col in style_columns:
+    for col in style_columns:  # styles that do not apply to a player (NaN) leave it out
+        train, test = train_all.dropna(subset=[col]), test_all.dropna(subset=[col])
+        if len(train) < 5 or len(test) < 3:
+            continue
         probe = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(train[emb_cols], train[col])
         rows.append({"style": col, "r2": float(r2_score(test[col], probe.predict(test[emb_cols]))),
                      "n_train": len(train), "n_test": len(test)})

@@ -220,18 +220,22 @@ class EncodedGames:
         return np.diff(self.offsets)
 
 
-N_RECENCY = 5  # per-candidate history features, see _recency_features
+N_RECENCY = 7  # per-candidate history features, see _recency_features
 
 
 def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndarray,
-                      roster_raw: list[list[str]], width: int, target: np.ndarray) -> np.ndarray:
+                      roster_raw: list[list[str]], width: int, target: np.ndarray,
+                      on_ice_history: bool = False) -> np.ndarray:
     """(E, width, N_RECENCY) float32: for each target event and each player of the acting
     team's roster (in roster order), what the game so far says about that player.
 
     Only events *before* t count: a player appears in an earlier event as its acting or
     secondary player. Features: log1p(seconds since last appearance), never appeared yet,
     log1p(appearances so far), log1p(events since last appearance), last appearance in the
-    same period. Never-seen players get zeros except the flag.
+    same period. Never-seen players get zeros except the flag. With `on_ice_history`, two
+    more: on the ice at the latest earlier event that lists on-ice players, and
+    log1p(seconds since last listed on the ice) (zeros otherwise). This reads earlier
+    events' on-ice lists, so it is reported as a separate variant.
     """
     out = np.zeros((len(ev), width, N_RECENCY), np.float32)
     gsec = ev["game_seconds"].to_numpy(dtype=np.float64, na_value=0.0)
@@ -239,6 +243,11 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
     p1 = ev["player_id"].to_numpy(dtype=object)
     p2 = ev["player2_id"].to_numpy(dtype=object) if "player2_id" in ev.columns else \
         np.full(len(ev), None, dtype=object)
+    n = len(ev)
+    ice_for = ev["on_ice_for"].to_numpy(dtype=object) if "on_ice_for" in ev.columns else \
+        np.full(n, None, dtype=object)
+    ice_against = ev["on_ice_against"].to_numpy(dtype=object) \
+        if "on_ice_against" in ev.columns else np.full(n, None, dtype=object)
     rows = np.flatnonzero(target & (roster_row >= 0))
     by_game = np.searchsorted(offsets, rows, side="right") - 1
     for g in np.unique(by_game):
@@ -247,6 +256,8 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
         last_i: dict[str, int] = {}
         last_p: dict[str, float] = {}
         count: dict[str, int] = {}
+        on_prev: set[str] = set()
+        last_on: dict[str, float] = {}
         todo = set(rows[by_game == g].tolist())
         for i in range(s, e):
             if i in todo:
@@ -260,11 +271,27 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
                         f[j, 4] = float(last_p[pid] == period[i])
                     else:
                         f[j, 1] = 1.0
+                    if on_ice_history:
+                        f[j, 5] = float(pid in on_prev)
+                        if pid in last_on:
+                            f[j, 6] = np.log1p(max(gsec[i] - last_on[pid], 0.0))
             for pid in (p1[i], p2[i]):
                 if pid is not None and pid == pid:
                     last_t[pid], last_i[pid], last_p[pid] = gsec[i], i, period[i]
                     count[pid] = count.get(pid, 0) + 1
+            if on_ice_history:
+                listed = [x for col in (ice_for, ice_against) for x in _ids(col[i])]
+                if listed:
+                    on_prev = set(listed)
+                    for pid in listed:
+                        last_on[pid] = gsec[i]
     return out
+
+
+def _ids(value: Any) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return list(value)
 
 
 def _mode(values: pd.Series) -> pd.Series:
@@ -288,10 +315,13 @@ class SequenceEncoder:
     Parameters
     ----------
     min_player_events : players with fewer training events fall back to the unknown tokens.
+    on_ice_history : add history features from *earlier* events' on-ice lists (a variant,
+        reported separately; the default uses only earlier acting/secondary players).
     """
 
-    def __init__(self, min_player_events: int = 1):
+    def __init__(self, min_player_events: int = 1, on_ice_history: bool = False):
         self.min_player_events = min_player_events
+        self.on_ice_history = on_ice_history
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, tables: Any, game_ids: Sequence[str]) -> SequenceEncoder:
@@ -328,12 +358,14 @@ class SequenceEncoder:
 
     def state(self) -> dict[str, Any]:
         """Plain containers (lists, numbers) for a weights-only checkpoint."""
-        return {"min_player_events": self.min_player_events, "vocab": self.vocab_.state(),
+        return {"min_player_events": self.min_player_events,
+                "on_ice_history": self.on_ice_history, "vocab": self.vocab_.state(),
                 "teams": self.teams_, "mean": self.mean_.tolist(), "std": self.std_.tolist()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SequenceEncoder:
-        enc = cls(min_player_events=int(state["min_player_events"]))
+        enc = cls(min_player_events=int(state["min_player_events"]),
+                  on_ice_history=bool(state.get("on_ice_history", False)))
         enc.vocab_ = PlayerVocab.from_state(state["vocab"])
         enc.teams_ = list(state["teams"])
         enc.mean_ = np.asarray(state["mean"], dtype=np.float32)
@@ -434,7 +466,8 @@ class SequenceEncoder:
         roster_row = np.array([roster_key.get((g, tm), -1) for g, tm in zip(games, teams,
                                                                            strict=False)],
                               dtype=np.int64)
-        recency = _recency_features(ev, offsets, roster_row, roster_raw, width, target)
+        recency = _recency_features(ev, offsets, roster_row, roster_raw, width, target,
+                                    self.on_ice_history)
 
         on_ice = np.full((len(ev), MAX_ON_ICE), -1, dtype=np.int64)
         if "on_ice_for" in ev.columns:

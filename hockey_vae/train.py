@@ -55,9 +55,9 @@ CHECKPOINT, BEST, CONFIG, METRICS = "checkpoint.pt", "best.pt", "config.json", "
 class TrainConfig:
     """Optimisation, validation and data-split settings shared by every model."""
 
-    epochs: int = 12  # maximum epochs
-    batch_games: int = 8  # games per step (a game is ~300 events)
-    lr: float = 2e-3  # Adam learning rate
+    epochs: int = 8  # maximum epochs
+    batch_games: int = 2  # games per step (a game is ~300 events); small = more updates
+    lr: float = 3e-3  # AdamW learning rate
     weight_decay: float = 1e-5  # AdamW decoupled weight decay
     grad_clip: float = 1.0  # max global gradient norm
     patience: int = 2  # epochs without validation improvement before stopping
@@ -69,6 +69,7 @@ class TrainConfig:
     split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
     split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
     min_player_events: int = 1  # fewer training events -> cold-start token
+    on_ice_history: bool = False  # variant: history features from earlier on-ice lists
     max_train_games: int = 0  # >0: use only the latest this many training games (tuning)
     num_threads: int = 0  # >0: torch.set_num_threads
     progress: bool = True  # tqdm bars
@@ -218,7 +219,8 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                                      within_last_season=cfg.split_within_last_season)
         if cfg.max_train_games > 0:
             split = {**split, "train": split["train"][-cfg.max_train_games:]}
-        encoder = SequenceEncoder(cfg.min_player_events).fit(t, split["train"])
+        encoder = SequenceEncoder(cfg.min_player_events, cfg.on_ice_history).fit(
+            t, split["train"])
         model_cfg = default_config(model, len(encoder.vocab_), len(encoder.teams_),
                                    model_overrides)
     train_enc = encoder.transform(t, split["train"])

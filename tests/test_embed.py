@@ -52,7 +52,7 @@ def test_player_table_contract(run_and_tables, tmp_path):
                                 "emb_0", "emb_1", "emb_2"]
     assert pl["n_events"].sum() == len(ev) and pl["player_id"].is_unique
     assert pl["position"].notna().all()
-    plot_embedding_map(pl, tmp_path / "map.png", min_events=1)
+    plot_embedding_map(pl, tmp_path / "map.png", min_events=1, tsne=False)  # t-SNE: cli test
     assert (tmp_path / "map.png").stat().st_size > 0
 
 

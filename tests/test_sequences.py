@@ -107,9 +107,10 @@ def test_shootout_attempts_are_dropped(tables):
     assert len(data.etype) == len(ev) - len(last)
 
 
-def test_history_features_see_only_earlier_events(tables):
+@pytest.mark.parametrize("on_ice_history", [False, True])
+def test_history_features_see_only_earlier_events(tables, on_ice_history):
     split = split_games(tables.games)
-    enc = SequenceEncoder().fit(tables, split["train"])
+    enc = SequenceEncoder(on_ice_history=on_ice_history).fit(tables, split["train"])
     game = split["test"][0]
     ref = enc.transform(tables, [game])
     t = int(np.flatnonzero(ref.target)[10])
@@ -120,10 +121,12 @@ def test_history_features_see_only_earlier_events(tables):
     ev.loc[later, "player_id"] = ev.loc[later, "player_id"].sample(frac=1, random_state=0).values
     ev.loc[later, "player2_id"] = ev.loc[later, "player_id"].values
     ev.loc[later, "game_seconds"] = ev.loc[later, "game_seconds"] + 5.0
+    ev.loc[later, "on_ice_for"] = ev.loc[later, "on_ice_for"].sample(frac=1, random_state=1).values
     changed = enc.transform(as_tables({"events": ev, "games": tables.games,
                                        "rosters": tables.rosters}), [game])
-    assert np.array_equal(ref.recency[: t + 1][:, :, [1, 2, 3]],
-                          changed.recency[: t + 1][:, :, [1, 2, 3]])
+    assert np.array_equal(ref.recency[: t + 1][:, :, [1, 2, 3, 4, 5]],
+                          changed.recency[: t + 1][:, :, [1, 2, 3, 4, 5]])
+    assert ref.recency[:, :, 5:].any() == on_ice_history
     assert np.array_equal(ref.recency[:t], changed.recency[:t])
     # a player seen earlier has a finite "time since last seen"; the rest are flagged unseen
     f = ref.recency[t]

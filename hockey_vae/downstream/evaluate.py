@@ -37,7 +37,7 @@ DEFAULT_GRIDS: dict[str, dict[str, list]] = {
     "logistic": {"C": [0.01, 0.1, 1.0, 10.0]},
     "hgb": {"learning_rate": [0.05], "max_iter": [100, 250], "max_leaf_nodes": [15],
             "l2_regularization": [1.0]},
-    "pre_game": {"C": [0.003, 0.03, 0.3]},
+    "pre_game": {"C": [0.0003, 0.003, 0.03, 0.3]},
 }  # fmt: skip
 SHRINK_EVENTS = 20.0  # pseudo-events at zero in each team's running embedding mean
 IN_GAME_BUCKETS = ("period_1", "period_2", "period_3", "last_5_min", "overtime")

@@ -129,9 +129,10 @@ def shot_features(
     Columns: game_id, event_idx, team, is_home, player_id (shooter), goalie_id (goalie on
     ice for the defending team, when positions are known), goal (label, 0/1), distance (ft)
     and angle (degrees, 0 = straight on, >90 = from behind the net) to the attacked net,
-    log_distance, shot_type, seconds_since_prev, distance_from_prev, is_rebound (the same
-    team attempted a shot within REBOUND_SECONDS), is_rush (previous event outside the
-    offensive zone within RUSH_SECONDS), skaters_for, skaters_against, strength ("5v5",
+    log_distance, shot_type, seconds_since_prev, distance_from_prev, speed_from_prev (ft/s),
+    prev_event_type, prev_same_team, is_rebound (the same team attempted a shot within
+    REBOUND_SECONDS), is_rush (previous event outside the offensive zone within
+    RUSH_SECONDS), skaters_for, skaters_against, strength ("5v5",
     "5v4", ...), is_5v5, score_diff (shooting team's view, clipped to +-3), period,
     period_seconds, game_seconds, empty_net_against, empty_net_for (1/0, NaN when unknown).
 
@@ -179,6 +180,9 @@ def shot_features(
     )
     out["is_rebound"] = (own_attempt & (dt <= REBOUND_SECONDS)).astype(np.int8)
     out["is_rush"] = ((px <= BLUE_LINE_X_FT) & (dt <= RUSH_SECONDS)).astype(np.int8)
+    out["speed_from_prev"] = out["distance_from_prev"] / np.maximum(dt, 1.0)  # ft/s
+    out["prev_same_team"] = same_team.astype(np.int8)
+    out["prev_event_type"] = prev_type.fillna("none").to_numpy(dtype=object)
 
     sf = ev["skaters_for"].astype("Float64")
     sa = ev["skaters_against"].astype("Float64")

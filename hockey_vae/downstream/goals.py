@@ -17,11 +17,12 @@ __all__ = [
 # Baseline features, all produced by `shot_features`.
 GOAL_SPLINE_FEATURES = ["distance", "angle"]  # smooth non-linear effects in the logistic model
 GOAL_NUMERIC_FEATURES = [
-    "log_distance", "seconds_since_prev", "distance_from_prev", "is_rebound", "is_rush",
+    "log_distance", "seconds_since_prev", "distance_from_prev", "speed_from_prev",
+    "prev_same_team", "is_rebound", "is_rush",
     "skaters_for", "skaters_against", "score_diff", "period", "period_seconds",
     "empty_net_against", "empty_net_for",
 ]  # fmt: skip
-GOAL_CATEGORICAL_FEATURES = ["shot_type"]
+GOAL_CATEGORICAL_FEATURES = ["shot_type", "prev_event_type"]
 # Embedding features added by `add_shooter_embeddings` / `add_player_embeddings`.
 GOAL_EMBEDDING_PATTERN = r"(shooter|goalie)_emb_(\d+|missing|static)"
 

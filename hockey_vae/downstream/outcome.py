@@ -123,8 +123,8 @@ class PreGameModel(BinaryProbabilityModel):
     features : "home_ice" (the training home-win rate, nothing else), "team" (team identity:
         a strength per team plus home ice), "mean" (home-minus-away mean static embedding of
         the dressed players) or "position" (the same pooled within forwards, defence and
-        goalies). The embedding variants also see the share of each lineup without an
-        embedding.
+        goalies). Players without an embedding are left out of the pools (see
+        `lineup_features`).
     C : inverse L2 strength of the logistic model.
     """
 
@@ -145,7 +145,9 @@ class PreGameModel(BinaryProbabilityModel):
                     f"features={self.features!r} but X has no {pattern} columns "
                     "(add them with lineup_features)"
                 )
-            return [], [*embedded, "home_missing_frac", "away_missing_frac"], []
+            # the missing shares are left out: every training-game player has a static
+            # embedding (the means come from those games), so they would only extrapolate
+            return [], embedded, []
         raise ValueError(f"features={self.features!r}; expected one of {list(PRE_GAME_FEATURES)}")
 
     def _pipeline(self, spline: list[str], numeric: list[str], categorical: list[str]) -> Pipeline:

@@ -257,8 +257,10 @@ def _method_markdown() -> list[str]:
         "- Pre-game: home ice only (training home-win rate); team identity (a logistic "
         "strength per team plus home ice); dressed lineups' static embeddings (train games "
         "only), home minus away, pooled by mean and by position group (forwards, defence, "
-        "goalies); players without an embedding are left out of the pools and their share "
-        "is a feature.",
+        "goalies); players without an embedding are left out of the pools (their share is "
+        "reported, not used: every training-game player has an embedding, so a model could "
+        "only extrapolate on it). Train-game lineups include the game's own events in their "
+        "static means (about 1/80 of each), test-game lineups never do.",
         "- The embedding model must never have seen the validation or test games: with "
         "`--run`, the run's training games are checked against the split and the command "
         "fails otherwise.",

@@ -84,3 +84,20 @@ def test_training_moves_generator_towards_data():
     fit(gan_step(gan, d_opt, g_opt, g), real, 300)
     after = gan.sample(500, g).mean().item()
     assert abs(after - 4) < abs(before - 4) / 2, (before, after)
+
+
+def test_config_json_round_trip(tmp_path):
+    cfg = GANConfig(data_dim=3, hidden_dims=(4, 5), loss="minimax", d_steps=2, r1_gamma=0.5)
+    path = cfg.save_json(tmp_path / "gan.json")
+    assert GANConfig.from_json_file(path) == cfg
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        GANConfig.from_json_file(tmp_path / "missing.json")
+
+
+def test_r1_penalty_is_logged_and_positive():
+    torch.manual_seed(0)
+    gan = GAN(GANConfig(data_dim=2, noise_dim=2, hidden_dims=(8,), r1_gamma=1.0))
+    step = gan_step(gan, torch.optim.SGD(gan.discriminator.parameters(), lr=0.01),
+                    torch.optim.SGD(gan.generator.parameters(), lr=0.01))
+    metrics = step(torch.randn(16, 2), 0)
+    assert metrics["r1"] > 0 and {"d_loss", "g_loss"} <= set(metrics)

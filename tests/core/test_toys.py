@@ -58,13 +58,19 @@ def test_unknown_toy_is_rejected():
         run_toy("mnist")
 
 
-def test_ring8_and_gan1d_smoke():
-    r = run_toy("ring8", steps=10, n_test=200, losses=("non_saturating",))
+@pytest.mark.slow
+def test_ring8_smoke():
+    r = run_toy("ring8", steps=5, n_test=100, losses=("non_saturating",), hidden=16)
     assert {"modes", "high_quality", "c2st"} <= set(r.numbers["non_saturating"])
-    g = run_toy("gan1d", steps=20, n_test=200)
+
+
+@pytest.mark.slow
+def test_gan1d_smoke():
+    g = run_toy("gan1d", steps=8, n_test=100)
     assert 0 <= g.numbers["c2st"] <= 1 and set(g.numbers) >= {"non_saturating", "minimax"}
 
 
+@pytest.mark.slow
 def test_digits_smoke():
     r = run_toy("digits", steps=20, k=5, latent_dim=2, gmm_grid={"diag": (1,)}, gmm_reg=(1e-3,))
     n = r.numbers

@@ -8,6 +8,7 @@ import pytest
 from conftest import make_league, write_canonical
 
 from hockey_vae.cli import main
+from hockey_vae.downstream import check_unseen
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,19 @@ def test_bad_arguments_fail_cleanly_without_writing(data_dir, tmp_path, capsys):
     code = main(["downstream", "goals", "--data", str(tmp_path / "absent"), "--out", str(out)])
     assert code == 2
     assert "missing events.parquet" in capsys.readouterr().err
+    (tmp_path / "nothing.json").write_text("{}")  # an earlier report survives a failed run
     code = main(["downstream", "goals", "--data", str(data_dir / "tables"), "--out", str(out),
                  "--models", "svm"])  # fmt: skip
     assert code == 2
-    assert not (tmp_path / "nothing.json").exists()
+    assert "expected one or more of ['logistic', 'hgb']" in capsys.readouterr().err
+    assert (tmp_path / "nothing.json").read_text() == "{}"
+
+
+def test_embeddings_from_a_model_that_saw_test_games_are_refused():
+    import pandas as pd
+
+    part = pd.Series({"G1": "train", "G2": "val", "G3": "test"})
+    check_unseen(part, ["G1"])  # fine
+    check_unseen(part, None)  # unknown: nothing to check
+    with pytest.raises(ValueError, match="trained on 1 validation/test game"):
+        check_unseen(part, ["G1", "G3"])
