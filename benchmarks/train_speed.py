@@ -24,9 +24,8 @@ from hockey_vae.embed import embed_events
 from hockey_vae.evaluate import iterate_batches, predict
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import build_model, default_config
-from hockey_vae.sequences import as_tables, candidate_mask, split_games
+from hockey_vae.sequences import SequenceEncoder, as_tables, candidate_mask, split_games
 from hockey_vae.train import Run, TrainConfig, _vocab_maps
-from hockey_vae.sequences import SequenceEncoder
 
 
 def matmul_rate(n: int = 2048, repeats: int = 5) -> float:

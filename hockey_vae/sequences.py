@@ -437,7 +437,8 @@ class SequenceEncoder:
         ro = t.rosters[t.rosters["game_id"].isin(set(gids))]
         pos_lookup = {}
         if len(ro):
-            pos_lookup = dict(zip(zip(ro["game_id"], ro["player_id"]), ro["position"], strict=False))
+            keys = zip(ro["game_id"], ro["player_id"], strict=True)
+            pos_lookup = dict(zip(keys, ro["position"], strict=True))
         pid = ev["player_id"].to_numpy(dtype=object)
         has_team = ev["team"].notna().to_numpy()
         target = pd.notna(pid) & has_team

@@ -39,6 +39,7 @@ class CVAEConfig:
     beta: float = 1.0  # KL weight after warm-up
     warmup_epochs: int = 2  # KL weight rises linearly from 0 to beta over these epochs
     free_bits: float = 0.0  # nats per latent dimension (batch mean) not penalised
+    decoder_context: bool = True  # False: p(player | z) only, so z must carry the player
     eval_samples: int = 100  # importance samples for the likelihood (k)
     prior_samples: int = 16  # prior samples averaged for p(player | context)
 
@@ -64,7 +65,8 @@ class PlayerCVAE(PlayerModel):
                              else torch.full((e.n_players,), len(POSITIONS), dtype=torch.long))
         self.prior_net = _mlp(e.d_context, cfg.d_hidden, 2 * cfg.d_z)
         self.post_net = _mlp(e.d_context + cfg.d_player_q, cfg.d_hidden, 2 * cfg.d_z)
-        self.decoder = _mlp(e.d_context + cfg.d_z, cfg.d_hidden, e.n_players)
+        d_dec = (e.d_context if cfg.decoder_context else 0) + cfg.d_z
+        self.decoder = _mlp(d_dec, cfg.d_hidden, e.n_players)
         self.history = CandidateHistory(e) if e.history and e.recency else None
         self.kl_weight = cfg.beta if cfg.warmup_epochs <= 0 else 0.0
 
@@ -90,8 +92,9 @@ class PlayerCVAE(PlayerModel):
     def decode(self, z: Tensor, ctx: Tensor, bonus: Tensor | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
         `bonus` (N, V) is the candidate-history term, added to every sample."""
-        ctx = ctx.expand(*z.shape[:-1], ctx.shape[-1])
-        logits = self.decoder(torch.cat([ctx, z], -1))
+        if self.cfg.decoder_context:
+            z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
+        logits = self.decoder(z)
         return logits if bonus is None else logits + bonus
 
     def bonus(self, batch: Batch, ctx: Tensor) -> Tensor | None:

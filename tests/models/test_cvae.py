@@ -75,3 +75,13 @@ def test_unknown_config_key_is_an_error(setup):
         default_config("cvae", 10, 2, {"dz": 3})
     with pytest.raises(ValueError, match="unknown encoder config key"):
         default_config("cvae", 10, 2, {"encoder": {"hiden": 3}})
+
+
+def test_decoder_without_context_depends_on_z_only(setup):
+    import dataclasses
+    cfg, data, V = setup
+    model = build_model("cvae", dataclasses.replace(cfg, decoder_context=False)).eval()
+    batch = collate(data, [0])
+    ctx = model.context(batch)
+    z = torch.zeros(batch.n_targets, cfg.d_z)
+    assert torch.equal(model.decode(z, ctx), model.decode(z, ctx * 0 + 5.0))
