@@ -238,12 +238,12 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
     events' on-ice lists, so it is reported as a separate variant.
     """
     out = np.zeros((len(ev), width, N_RECENCY), np.float32)
+    n = len(ev)
     gsec = ev["game_seconds"].to_numpy(dtype=np.float64, na_value=0.0)
     period = ev["period"].to_numpy(dtype=np.float64, na_value=1.0)
     p1 = ev["player_id"].to_numpy(dtype=object)
     p2 = ev["player2_id"].to_numpy(dtype=object) if "player2_id" in ev.columns else \
-        np.full(len(ev), None, dtype=object)
-    n = len(ev)
+        np.full(n, None, dtype=object)
     ice_for = ev["on_ice_for"].to_numpy(dtype=object) if "on_ice_for" in ev.columns else \
         np.full(n, None, dtype=object)
     ice_against = ev["on_ice_against"].to_numpy(dtype=object) \
@@ -251,40 +251,57 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
     rows = np.flatnonzero(target & (roster_row >= 0))
     by_game = np.searchsorted(offsets, rows, side="right") - 1
     for g in np.unique(by_game):
-        s, e = offsets[g], offsets[g + 1]
-        last_t: dict[str, float] = {}
-        last_i: dict[str, int] = {}
-        last_p: dict[str, float] = {}
-        count: dict[str, int] = {}
-        on_prev: set[str] = set()
-        last_on: dict[str, float] = {}
-        todo = set(rows[by_game == g].tolist())
-        for i in range(s, e):
-            if i in todo:
-                ids = roster_raw[roster_row[i]]
-                f = out[i]
-                for j, pid in enumerate(ids):
-                    if pid in last_t:
-                        f[j, 0] = np.log1p(max(gsec[i] - last_t[pid], 0.0))
-                        f[j, 2] = np.log1p(count[pid])
-                        f[j, 3] = np.log1p(i - last_i[pid])
-                        f[j, 4] = float(last_p[pid] == period[i])
-                    else:
-                        f[j, 1] = 1.0
-                    if on_ice_history:
-                        f[j, 5] = float(pid in on_prev)
-                        if pid in last_on:
-                            f[j, 6] = np.log1p(max(gsec[i] - last_on[pid], 0.0))
-            for pid in (p1[i], p2[i]):
-                if pid is not None and pid == pid:
-                    last_t[pid], last_i[pid], last_p[pid] = gsec[i], i, period[i]
-                    count[pid] = count.get(pid, 0) + 1
-            if on_ice_history:
-                listed = [x for col in (ice_for, ice_against) for x in _ids(col[i])]
-                if listed:
-                    on_prev = set(listed)
-                    for pid in listed:
-                        last_on[pid] = gsec[i]
+        s, e = int(offsets[g]), int(offsets[g + 1])
+        tgt = rows[by_game == g]
+        # one column per player of the rosters met in this game's target events
+        cols: dict[str, int] = {}
+        for r in np.unique(roster_row[tgt]):
+            for pid in roster_raw[r]:
+                cols.setdefault(pid, len(cols))
+        E, P = e - s, len(cols)
+        seen = np.zeros((E + 1, P), bool)  # row i+1: appears in event s+i
+        for i in range(E):
+            for pid in (p1[s + i], p2[s + i]):
+                c = cols.get(pid) if isinstance(pid, str) else None
+                if c is not None:
+                    seen[i + 1, c] = True
+        steps = np.arange(E + 1)[:, None]
+        # row i of `last`: index (within the game) of the last appearance before event s+i
+        last = np.maximum.accumulate(np.where(seen, steps - 1, -1), axis=0)[:-1]
+        count = np.cumsum(seen, axis=0)[:-1]
+        on_last = None
+        if on_ice_history:
+            listed = np.zeros((E + 1, P), bool)
+            has_list = np.zeros(E + 1, bool)
+            for i in range(E):
+                ids = _ids(ice_for[s + i]) + _ids(ice_against[s + i])
+                if ids:
+                    has_list[i + 1] = True
+                    for pid in ids:
+                        c = cols.get(pid)
+                        if c is not None:
+                            listed[i + 1, c] = True
+            on_last = np.maximum.accumulate(np.where(listed, steps - 1, -1), axis=0)[:-1]
+            list_last = np.maximum.accumulate(np.where(has_list, np.arange(E + 1) - 1, -1))[:-1]
+        gs, per = gsec[s:e], period[s:e]
+        for i in tgt:
+            li = i - s
+            idx = [cols[pid] for pid in roster_raw[roster_row[i]]]
+            j = last[li, idx]
+            ok = j >= 0
+            f = out[i, :len(idx)]
+            jj = np.where(ok, j, 0)
+            f[:, 0] = np.where(ok, np.log1p(np.maximum(gs[li] - gs[jj], 0.0)), 0.0)
+            f[:, 1] = ~ok
+            f[:, 2] = np.where(ok, np.log1p(count[li, idx]), 0.0)
+            f[:, 3] = np.where(ok, np.log1p(li - jj), 0.0)
+            f[:, 4] = ok & (per[jj] == per[li])
+            if on_last is not None:
+                k = on_last[li, idx]
+                lk = list_last[li]
+                f[:, 5] = (k >= 0) & (k == lk)
+                kk = np.where(k >= 0, k, 0)
+                f[:, 6] = np.where(k >= 0, np.log1p(np.maximum(gs[li] - gs[kk], 0.0)), 0.0)
     return out
 
 

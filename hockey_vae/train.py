@@ -58,6 +58,7 @@ class TrainConfig:
     epochs: int = 8  # maximum epochs
     batch_games: int = 2  # games per step (a game is ~300 events); small = more updates
     lr: float = 3e-3  # AdamW learning rate
+    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch
     weight_decay: float = 1e-5  # AdamW decoupled weight decay
     grad_clip: float = 1.0  # max global gradient norm
     patience: int = 2  # epochs without validation improvement before stopping
@@ -267,6 +268,8 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
             break
         net.train()
         net.on_epoch_start(epoch)
+        for group in opt.param_groups:  # a function of the epoch, so resume gets it right
+            group["lr"] = cfg.lr * cfg.lr_decay ** epoch
         order = torch.randperm(train_enc.n_games,
                                generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch))
         batches = [order[i:i + cfg.batch_games].tolist()

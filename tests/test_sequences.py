@@ -131,3 +131,58 @@ def test_history_features_see_only_earlier_events(tables, on_ice_history):
     # a player seen earlier has a finite "time since last seen"; the rest are flagged unseen
     f = ref.recency[t]
     assert ((f[:, 1] == 1) | (f[:, 0] > 0) | (f[:, 2] > 0)).all()
+
+
+def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history):
+    """Straightforward per-event loop: the definition the vectorised code must match."""
+    out = {}
+    for _, grp in ev.groupby("game_id", sort=False):
+        last_t, last_i, last_p, count, last_on, on_prev = {}, {}, {}, {}, {}, set()
+        for k, (i, row) in enumerate(grp.iterrows()):
+            if target[i] and roster_row[i] >= 0:
+                f = np.zeros((len(rosters_raw[roster_row[i]]), 7), np.float32)
+                for j, pid in enumerate(rosters_raw[roster_row[i]]):
+                    if pid in last_t:
+                        f[j, :5] = [np.log1p(max(row.game_seconds - last_t[pid], 0)), 0,
+                                    np.log1p(count[pid]), np.log1p(k - last_i[pid]),
+                                    float(last_p[pid] == row.period)]
+                    else:
+                        f[j, 1] = 1
+                    if on_ice_history:
+                        f[j, 5] = pid in on_prev
+                        if pid in last_on:
+                            f[j, 6] = np.log1p(max(row.game_seconds - last_on[pid], 0))
+                out[i] = f
+            for pid in {row.player_id, row.player2_id}:  # once per event
+                if isinstance(pid, str):
+                    last_t[pid], last_i[pid], last_p[pid] = row.game_seconds, k, row.period
+                    count[pid] = count.get(pid, 0) + 1
+            listed = [x for c in (row.on_ice_for, row.on_ice_against) if c is not None for x in c]
+            if listed:
+                on_prev = set(listed)
+                last_on.update(dict.fromkeys(listed, row.game_seconds))
+    return out
+
+
+@pytest.mark.parametrize("on_ice_history", [False, True])
+def test_history_features_match_the_definition(tables, on_ice_history):
+    from hockey_vae.sequences import _recency_features
+
+    split = split_games(tables.games)
+    enc = SequenceEncoder(on_ice_history=on_ice_history).fit(tables, split["train"])
+    games = split["test"]
+    data = enc.transform(tables, games)
+    ev = tables.events[tables.events["game_id"].isin(games)].reset_index(drop=True)
+    ev["player2_id"] = ev["player_id"].shift(2).where(ev.index % 3 == 0)  # some secondaries
+    ro = tables.rosters[tables.rosters["game_id"].isin(games)]
+    keys = sorted({(g, t) for g, t in zip(ro["game_id"], ro["team"], strict=True)})
+    raw = [sorted(ro.loc[(ro["game_id"] == g) & (ro["team"] == t), "player_id"]) for g, t in keys]
+    index = {k: r for r, k in enumerate(keys)}
+    roster_row = np.array([index.get((g, t), -1) for g, t in zip(ev["game_id"], ev["team"],
+                                                                 strict=True)])
+    fast = _recency_features(ev, data.offsets, roster_row, raw, max(map(len, raw)),
+                             data.target, on_ice_history)
+    slow = _slow_recency(ev, raw, roster_row, data.target, on_ice_history)
+    assert slow
+    for i, f in slow.items():
+        np.testing.assert_allclose(fast[i, :len(f)], f, rtol=1e-5, atol=1e-6)

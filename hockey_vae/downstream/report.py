@@ -284,6 +284,10 @@ def _goals_markdown(goals: dict, split: dict) -> list[str]:
     lines.append("")
     for situation in ("5v5", "all"):
         diff = goals[situation].get("with_embeddings_minus_baseline")
+        if goals[situation]["baseline"]["n"] == 0:
+            lines.append(f"- {situation}: no test shots in this situation (manpower or goalies "
+                         "unknown in these data).")  # fmt: skip
+            continue
         lines.append(f"- {situation}: {_verdict(diff)}.")
         if diff:
             lines.append(f"  AUC difference {_fmt(diff, 'auc', 4)}, Brier difference "
