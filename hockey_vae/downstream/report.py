@@ -20,6 +20,7 @@ import pyarrow as pa
 import sklearn
 
 from hockey_vae.downstream.base import MODEL_KINDS
+from hockey_vae.downstream.diagnostics import embedding_shift
 from hockey_vae.downstream.evaluate import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.features import as_frame
 from hockey_vae.downstream.figures import calibration_figure, rink_figure, win_probability_figure
@@ -87,6 +88,8 @@ def run_benchmark(
         "sklearn": sklearn.__version__,
     }, "figures": {}}  # fmt: skip
     drawings = []
+    if event_embeddings is not None:
+        report["embedding_diagnostics"] = embedding_shift(event_embeddings, part, seed=seed)
     if "goals" in tasks:
         goals, shots, models = evaluate_goals(events, rosters, part, event_embeddings, kinds,
                                               n_boot=n_boot, seed=seed)  # fmt: skip
@@ -218,6 +221,8 @@ def render_markdown(report: dict) -> str:
         lines += _goals_markdown(report["goals"], meta["split"])
     if "outcome" in report:
         lines += _outcome_markdown(report["outcome"])
+    if "embedding_diagnostics" in report:
+        lines += _diagnostics_markdown(report["embedding_diagnostics"])
     lines += _method_markdown()
     if report.get("figures"):
         lines += ["## Figures", ""]
@@ -226,6 +231,29 @@ def render_markdown(report: dict) -> str:
     if meta.get("notes"):
         lines += ["## Notes", ""] + [f"- {note}" for note in meta["notes"]] + [""]
     return "\n".join(lines) + "\n"
+
+
+def _diagnostics_markdown(diag: dict) -> list[str]:
+    auc = diag["domain_auc"]
+    lines = ["## Embeddings on seen vs unseen games", "",
+             "| part | events | mean norm | mean per-dim std |", "|---|---|---|---|"]  # fmt: skip
+    for part, info in diag["parts"].items():
+        norm = "n/a" if info["mean_norm"] is None else f"{info['mean_norm']:.3f}"
+        std = "n/a" if info["mean_dim_std"] is None else f"{info['mean_dim_std']:.3f}"
+        lines.append(f"| {part} | {info['events']} | {norm} | {std} |")
+    fmt = {k: ("n/a" if _nan(v) else f"{v:.3f}") for k, v in auc.items()}
+    lines += [
+        "",
+        "Domain classifier (logistic regression on the embedding alone, 4 folds split by "
+        f"game, ROC AUC; 0.5 = indistinguishable): train vs test {fmt['train_vs_test']}, "
+        f"val vs test {fmt['val_vs_test']}, train vs val {fmt['train_vs_val']}. The embedding "
+        "model saw the train games and neither of the others, and the downstream models are "
+        "fit on train-game embeddings: a train-vs-test AUC well above val-vs-test means the "
+        "posterior means of seen games differ from those of unseen games, so a downstream "
+        "model learns on one distribution and is scored on another.",
+        "",
+    ]
+    return lines
 
 
 def _method_markdown() -> list[str]:
