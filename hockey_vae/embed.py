@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from hockey_vae.evaluate import iterate_batches
+from hockey_vae.evaluate import flush_denormals, iterate_batches
 from hockey_vae.io import PathLike, atomic_path, write_parquet
 from hockey_vae.sequences import as_tables
 
@@ -44,6 +44,7 @@ def _as_run(model_or_run: Any) -> Any:
 
 
 @torch.no_grad()
+@flush_denormals()
 def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = None, *,
                  batch_games: int = 16, device: str | torch.device | None = None) -> pd.DataFrame:
     """One row per event with an acting player: ids, names and posterior mean/variance.

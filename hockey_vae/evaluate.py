@@ -10,6 +10,7 @@ player is missing from a candidate list (a data error) are counted as `n_not_in_
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from hockey_vae.sequences import (
 )
 
 __all__ = [
+    "flush_denormals",
     "iterate_batches",
     "rank_metrics",
     "metrics_from_log_probs",
@@ -45,6 +47,21 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def flush_denormals() -> Iterator[None]:
+    """Treat subnormal floats as zero on CPU while inside (restored to off afterwards).
+
+    Probabilities far below the top candidates underflow into subnormals, which x86 CPUs
+    process many times slower; measured 6x on CVAE evaluation. No effect on results that
+    matter (values below 1e-38).
+    """
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def iterate_batches(enc: EncodedGames, batch_games: int,
@@ -90,6 +107,7 @@ class Predictions:
 
 
 @torch.no_grad()
+@flush_denormals()
 def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDIDATE_SETS,
             *, n_samples: int | None = None, batch_games: int = 8,
             device: torch.device | str = "cpu", seed: int = 0,

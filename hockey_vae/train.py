@@ -25,7 +25,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 
-from hockey_vae.evaluate import iterate_batches, predict
+from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
 from hockey_vae.io import atomic_path
 from hockey_vae.models import (
     MODEL_NAMES,
@@ -183,6 +183,7 @@ def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
     return float(d["ll"][sel].mean()), float(d["top1"][sel].mean())
 
 
+@flush_denormals()
 def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cvae", *,
         model_overrides: dict[str, Any] | None = None, train_config: TrainConfig | None = None,
         split: dict[str, list[str]] | None = None, resume: bool = False) -> Run:

@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="comma-separated model kinds to try: logistic,hgb")
         sub.add_argument("--train-stride", type=int, default=4,
                          help="in-game models train on every k-th event of each game")
+        sub.add_argument("--min-activity", type=float, default=0.01,
+                         help="drop embedding dimensions whose posterior-mean variance over "
+                              "train-game events is below this (collapsed units); 0 keeps all")
         sub.add_argument("--note", action="append", default=[],
                          help="a sentence for the report's notes (repeatable)")
         sub.add_argument("--threads", type=int, default=None,
@@ -73,7 +76,8 @@ def _command(args: argparse.Namespace) -> str:
             words += [f"--{flag}", str(getattr(args, flag))]
     words += ["--out", str(args.out), "--seed", str(args.seed), "--n-boot", str(args.n_boot),
               "--val-frac", str(args.val_frac), "--test-frac", str(args.test_frac),
-              "--models", args.models, "--train-stride", str(args.train_stride)]  # fmt: skip
+              "--models", args.models, "--train-stride", str(args.train_stride),
+              "--min-activity", str(args.min_activity)]  # fmt: skip
     if args.threads is not None:
         words += ["--threads", str(args.threads)]
     for note in args.note:
@@ -129,7 +133,7 @@ def _benchmark(args: argparse.Namespace) -> int:
     report = run_benchmark(
         events, games, rosters, part, args.out, embeddings, tasks, meta, kinds,
         n_boot=args.n_boot, seed=args.seed, train_stride=args.train_stride,
-        figures_dir=args.figures,
+        figures_dir=args.figures, min_activity=args.min_activity,
     )
     print(f"wrote {args.out}.md, {args.out}.json and {len(report['figures'])} figure(s)")
     return 0

@@ -21,7 +21,33 @@ from sklearn.preprocessing import StandardScaler
 
 from hockey_vae.downstream.embeddings import embedding_columns
 
-__all__ = ["embedding_shift"]
+__all__ = ["embedding_shift", "active_units", "ACTIVITY_THRESHOLD"]
+
+# A latent unit is active when its posterior mean varies across events by more than this
+# (variance; the prior is N(0, 1)): Burda, Grosse & Salakhutdinov (2016), "Importance
+# Weighted Autoencoders", section 5.2. Collapsed units carry no information, and
+# standardising them blows numerical noise up into features a model overfits.
+ACTIVITY_THRESHOLD = 0.01
+
+
+def active_units(
+    event_embeddings: pd.DataFrame, game_ids: object = None,
+    threshold: float = ACTIVITY_THRESHOLD,
+) -> tuple[list[str], dict[str, float]]:
+    """(active embedding columns, variance of every column) over the events of `game_ids`.
+
+    At least the most active column is always returned.
+    """
+    cols = embedding_columns(event_embeddings)
+    emb = event_embeddings
+    if game_ids is not None:
+        keep = emb["game_id"].astype(str).isin(pd.Index(list(game_ids)).astype(str))
+        emb = emb.loc[keep.to_numpy()]
+    activity = {c: float(emb[c].astype(np.float64).var()) for c in cols}
+    active = [c for c in cols if activity[c] > threshold]
+    if not active:
+        active = [max(cols, key=lambda c: activity[c])]
+    return active, activity
 
 
 def _domain_auc(

@@ -20,7 +20,7 @@ import pyarrow as pa
 import sklearn
 
 from hockey_vae.downstream.base import MODEL_KINDS
-from hockey_vae.downstream.diagnostics import embedding_shift
+from hockey_vae.downstream.diagnostics import ACTIVITY_THRESHOLD, active_units, embedding_shift
 from hockey_vae.downstream.evaluate import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.features import as_frame
 from hockey_vae.downstream.figures import calibration_figure, rink_figure, win_probability_figure
@@ -40,7 +40,8 @@ def git_commit(repo: Path | None = None) -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd, check=True,
                               capture_output=True, text=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain",
+                                "--untracked-files=no"],
                                cwd=cwd, check=True, capture_output=True, text=True).stdout  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -61,10 +62,13 @@ def run_benchmark(
     seed: int = 0,
     train_stride: int = 4,
     figures_dir: Path | None = None,
+    min_activity: float = ACTIVITY_THRESHOLD,
 ) -> dict:
     """Evaluate `tasks`, draw figures into `figures_dir`, write `out`.md/.json; return the dict.
 
     Nothing is written until every evaluation has succeeded (a failed run keeps old reports).
+    Embedding dimensions whose posterior mean varies less than `min_activity` over the
+    train games' events (collapsed units) are dropped before any model sees them.
     """
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:
@@ -89,7 +93,15 @@ def run_benchmark(
     }, "figures": {}}  # fmt: skip
     drawings = []
     if event_embeddings is not None:
-        report["embedding_diagnostics"] = embedding_shift(event_embeddings, part, seed=seed)
+        active, activity = active_units(event_embeddings, part.index[part == "train"],
+                                        min_activity)  # fmt: skip
+        dropped = [c for c in activity if c not in active]
+        report["embedding_diagnostics"] = {
+            **embedding_shift(event_embeddings[[c for c in event_embeddings.columns
+                                                if c not in dropped]], part, seed=seed),
+            "activity": activity, "active_units": active, "min_activity": min_activity,
+        }  # fmt: skip
+        event_embeddings = event_embeddings.drop(columns=dropped)
     if "goals" in tasks:
         goals, shots, models = evaluate_goals(events, rosters, part, event_embeddings, kinds,
                                               n_boot=n_boot, seed=seed)  # fmt: skip
@@ -217,6 +229,7 @@ def render_markdown(report: dict) -> str:
                      f"{info['last_date']}, seasons {', '.join(info['seasons'])}")
     lines.append("- Overtime and shootout games count for their final winner.")
     lines.append("")
+    lines += _summary_markdown(report)
     if "goals" in report:
         lines += _goals_markdown(report["goals"], meta["split"])
     if "outcome" in report:
@@ -233,9 +246,33 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _summary_markdown(report: dict) -> list[str]:
+    """One plain sentence per task: do the embeddings help on the test games?"""
+    lines = ["## Summary: do the embeddings help?", ""]
+    if "goals" in report:
+        for situation in ("5v5", "all"):
+            diff = report["goals"][situation].get("with_embeddings_minus_baseline")
+            if report["goals"][situation]["baseline"]["n"]:
+                lines.append(f"- Expected goals, {situation}: {_verdict(diff)}.")
+    if "outcome" in report:
+        in_game = report["outcome"]["in_game"].get("with_embeddings_minus_baseline")
+        lines.append(f"- In-game win probability: {_verdict(in_game)}.")
+        pre = report["outcome"]["pre_game"].get("with_embeddings_minus_home_ice")
+        lines.append(f"- Pre-game (mean pooling vs home ice): {_verdict(pre)}.")
+    lines.append("")
+    return lines
+
+
 def _diagnostics_markdown(diag: dict) -> list[str]:
     auc = diag["domain_auc"]
-    lines = ["## Embeddings on seen vs unseen games", "",
+    activity = ", ".join(f"{v:.2g}" for v in diag["activity"].values())
+    lines = ["## Embeddings: active units, seen vs unseen games", "",
+             f"Active units (variance of the posterior mean over train-game events above "
+             f"{diag['min_activity']}, as in Burda et al. 2016): {len(diag['active_units'])} of "
+             f"{len(diag['activity'])} ({', '.join(diag['active_units'])}); variances per "
+             f"dimension: {activity}. Only the active units are used downstream: a collapsed "
+             "unit carries no information, and standardising it turns numerical noise into "
+             "features a model overfits.", "",
              "| part | events | mean norm | mean per-dim std |", "|---|---|---|---|"]  # fmt: skip
     for part, info in diag["parts"].items():
         norm = "n/a" if info["mean_norm"] is None else f"{info['mean_norm']:.3f}"

@@ -19,3 +19,15 @@ def test_domain_classifier_finds_a_shift_of_the_train_games(league):
     auc = embedding_shift(shifted, part)["domain_auc"]
     assert auc["train_vs_test"] > 0.6 and auc["train_vs_val"] > 0.6
     assert auc["val_vs_test"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_collapsed_units_are_found(league):
+    from hockey_vae.downstream.diagnostics import active_units
+
+    emb = league["event_embeddings"].copy()
+    emb["emb_1"] = 0.05 * emb["emb_1"]  # variance ~0.0025: collapsed
+    emb["emb_3"] = 0.0
+    active, activity = active_units(emb)
+    assert active == ["emb_0", "emb_2"]
+    assert activity["emb_3"] == 0.0
+    assert active_units(emb.assign(emb_0=0.0, emb_2=0.0))[0] == ["emb_1"]  # keep the best one
