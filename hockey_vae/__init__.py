@@ -9,6 +9,7 @@ from hockey_vae import schema
 from hockey_vae.core import GAN, VAE, GANConfig, VAEConfig, log_likelihood, two_sample_test
 from hockey_vae.downstream import GoalModel, InGameWinModel, PreGameModel
 from hockey_vae.embed import embed_events, embed_players, write_embeddings
+from hockey_vae.estimator import PlayerEmbedder
 from hockey_vae.evaluate import evaluate_model
 from hockey_vae.fetch import fetch_nhl_season
 from hockey_vae.ingest import FORMATS, describe, ingest, load_tables
@@ -48,6 +49,7 @@ __all__ = [
     "load",
     "load_run",
     "evaluate_model",
+    "PlayerEmbedder",
     "embed_events",
     "embed_players",
     "write_embeddings",

@@ -1,0 +1,131 @@
+"""`PlayerEmbedder`: the player model behind the scikit-learn conventions analysts expect.
+
+`fit(tables)` trains (early-stopping on the latest games by date), `predict_proba(tables)`
+gives P(acting player | context) for every event with an acting player, `predict` the most
+likely player id, `transform` the per-event contextual embeddings and `score` the mean
+log-likelihood of the true player. It wraps `train.fit`, `evaluate.predict` and
+`embed.embed_events`; nothing is computed twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from hockey_vae.embed import embed_events
+from hockey_vae.evaluate import iterate_batches
+from hockey_vae.sequences import CANDIDATE_SETS, as_tables, candidate_mask, split_games
+from hockey_vae.train import Run, TrainConfig, fit, load_run
+
+__all__ = ["PlayerEmbedder"]
+
+
+class PlayerEmbedder(TransformerMixin, BaseEstimator):
+    """Learn P(player acting at t | events before t) and contextual player embeddings.
+
+    Parameters
+    ----------
+    model : one of "cvae", "lstm", "lstm-nohist", "frequency", "uniform".
+    model_overrides : dict of model config fields (see `hockey_vae.models`), or None.
+    train_config : `TrainConfig` or dict of its fields, or None for the defaults.
+    validation_fraction : share of the latest games (by date) held out for early stopping.
+    candidates : candidate set for `predict_proba`/`predict`/`score`: "all", "roster", "on_ice".
+    run_dir : where checkpoints go (None: kept in memory only).
+    """
+
+    def __init__(self, model: str = "cvae", model_overrides: dict | None = None,
+                 train_config: TrainConfig | dict | None = None,
+                 validation_fraction: float = 0.1, candidates: str = "roster",
+                 run_dir: str | None = None):
+        self.model = model
+        self.model_overrides = model_overrides
+        self.train_config = train_config
+        self.validation_fraction = validation_fraction
+        self.candidates = candidates
+        self.run_dir = run_dir
+
+    @classmethod
+    def from_run(cls, run_dir: str, candidates: str = "roster") -> PlayerEmbedder:
+        """A fitted estimator from a run folder written by `hockey-vae train`."""
+        run = load_run(run_dir)
+        est = cls(model=run.name, candidates=candidates, run_dir=str(run_dir))
+        est._set_fitted(run)
+        return est
+
+    def _set_fitted(self, run: Run) -> None:
+        self.run_ = run
+        self.classes_ = np.asarray(run.encoder.vocab_.ids, dtype=object)
+
+    def fit(self, tables: Any, y: None = None) -> PlayerEmbedder:
+        """Train on every game of `tables` but the latest `validation_fraction` (by date)."""
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
+        if self.candidates not in CANDIDATE_SETS:
+            raise ValueError(f"candidates must be one of {CANDIDATE_SETS}, got {self.candidates!r}")
+        cfg = self.train_config
+        if isinstance(cfg, dict):
+            cfg = TrainConfig(**cfg)
+        t = as_tables(tables)
+        split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
+        run = fit(t, self.run_dir, self.model, model_overrides=self.model_overrides,
+                  train_config=cfg, split=split)
+        self._set_fitted(run)
+        return self
+
+    def _scores(self, tables: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(log-probabilities (N, V), true-player indices (N,), flat event positions (N,))."""
+        check_is_fitted(self, "run_")
+        run = self.run_
+        enc = run.encoder.transform(as_tables(tables), None)
+        model = run.model.eval()
+        device = next(model.parameters(), torch.empty(0)).device
+        n_vocab = len(self.classes_)
+        gen = torch.Generator(device=device).manual_seed(run.train_config.seed)
+        logps, targets, flat = [], [], []
+        with torch.no_grad():
+            for batch in iterate_batches(enc, 8):
+                if batch.n_targets == 0:
+                    continue
+                batch = batch.to(device)
+                mask = candidate_mask(batch, self.candidates, n_vocab)
+                logp, _, _ = model.score(batch, {self.candidates: mask}, generator=gen)[
+                    self.candidates]
+                logps.append(logp.float().cpu())
+                targets.append(batch.tgt_player.cpu())
+                flat.append(batch.flat_index.cpu())
+        if not logps:
+            return np.zeros((0, n_vocab)), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        order = torch.argsort(torch.cat(flat))
+        return (torch.cat(logps)[order].numpy(), torch.cat(targets)[order].numpy(),
+                torch.cat(flat)[order].numpy())
+
+    def predict_proba(self, tables: Any) -> np.ndarray:
+        """(n_events, n_classes): P(player | context) for each event with an acting player.
+
+        Rows follow (game_id, event_idx) order, as in `transform`; columns follow `classes_`
+        (the first columns are the no-player and cold-start tokens).
+        """
+        return np.exp(self._scores(tables)[0])
+
+    def predict(self, tables: Any) -> np.ndarray:
+        """The most likely player id for each event with an acting player."""
+        return self.classes_[self.predict_proba(tables).argmax(axis=1)]
+
+    def score(self, tables: Any, y: None = None) -> float:
+        """Mean natural-log likelihood of the true acting player (higher is better)."""
+        logp, target, _ = self._scores(tables)
+        if len(target) == 0:
+            raise ValueError("tables have no event with an acting player to score")
+        return float(logp[np.arange(len(target)), target].mean())
+
+    def transform(self, tables: Any) -> pd.DataFrame:
+        """Per-event contextual embeddings (cvae only): ids, emb_*, emb_var_* columns."""
+        check_is_fitted(self, "run_")
+        out = embed_events(self.run_, tables)
+        return out.sort_values(["game_id", "event_idx"], kind="stable").reset_index(drop=True)
