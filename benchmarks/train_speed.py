@@ -21,7 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from hockey_vae.benchmark import git_commit
 from hockey_vae.embed import embed_events
-from hockey_vae.evaluate import iterate_batches, predict
+from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import build_model, default_config
 from hockey_vae.sequences import SequenceEncoder, as_tables, candidate_mask, split_games
@@ -89,11 +89,19 @@ def main() -> None:
     lstm_per_target = 3 * lstm_fwd * n_all / batches[0].n_targets
     flops_per_event = counted + lstm_per_target
     step(batches[1])  # warm-up
-    tic, n = time.perf_counter(), 0
-    for b in batches:
-        step(b)
-        n += b.n_targets
-    train_rate = n / (time.perf_counter() - tic)
+    # best of 3 passes over thirds of the batches: contention on the shared machine only
+    # slows a pass down, so the fastest pass is the closest to the machine's own rate
+    train_rate, n = 0.0, 0
+    third = max(1, len(batches) // 3)
+    with flush_denormals():  # as in `fit`
+        for k in range(3):
+            part = batches[k * third:(k + 1) * third]
+            tic = time.perf_counter()
+            for b in part:
+                step(b)
+            m = sum(b.n_targets for b in part)
+            n += m
+            train_rate = max(train_rate, m / (time.perf_counter() - tic))
     mm = matmul_rate()
     mfu = flops_per_event * train_rate / mm
     epoch_events = enc.transform(tables, split["train"]).n_targets
@@ -119,8 +127,8 @@ def main() -> None:
         "# Training speed of the default PlayerCVAE on CPU", "",
         f"- command: `python benchmarks/train_speed.py {'--data ' + args.data if args.data else ''}"
         f" --threads {args.threads}`",
-        f"- data: {label}; {len(batches)} batches of {cfg_t.batch_games} games timed "
-        f"({n} target events); vocabulary {V}", f"- commit: `{git_commit()}`",
+        f"- data: {label}; {len(batches)} batches of {cfg_t.batch_games} games timed in 3 "
+        f"passes, best pass reported ({n} target events); vocabulary {V}", f"- commit: `{git_commit()}`",
         f"- torch {torch.__version__}, {args.threads} threads "
         "(the machine's 2 cores were shared with other jobs: rates are lower bounds; "
         "evaluation/embedding rates are the best of 3 repeats)", "",
