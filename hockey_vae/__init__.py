@@ -12,7 +12,7 @@ from hockey_vae.embed import embed_events, embed_players, write_embeddings
 from hockey_vae.estimator import PlayerEmbedder
 from hockey_vae.evaluate import evaluate_model
 from hockey_vae.fetch import fetch_nhl_season
-from hockey_vae.ingest import FORMATS, describe, ingest, load_tables
+from hockey_vae.ingest import FORMATS, describe, load_tables
 from hockey_vae.runtime import seed_everything, select_device
 from hockey_vae.schema import SchemaError, validate_events
 from hockey_vae.sequences import SequenceEncoder, split_games
@@ -21,6 +21,7 @@ from hockey_vae.sources import Ingested, ParseError, Problem, write_tables
 from hockey_vae.train import Run, TrainConfig, fit, load_run
 
 load = load_run  # `hockey_vae.load(run_dir)` gives back a ready model
+# `hockey_vae.ingest` stays the module (its `ingest()` would shadow it): hv.ingest.ingest(...)
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,6 @@ __all__ = [
     "ParseError",
     "Problem",
     "FORMATS",
-    "ingest",
     "load_tables",
     "describe",
     "write_tables",

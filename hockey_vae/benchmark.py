@@ -194,7 +194,8 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
             "seconds": time.perf_counter() - tic,
             "model_config": config_to_dict(run.model.cfg),
         }
-        log.info("%s done in %.0f s:\n%s", name, time.perf_counter() - tic, ev.summary)
+        log.info("%s done in %.0f s", name, time.perf_counter() - tic)
+        log.debug("%s summary:\n%s", name, ev.summary)
 
     figures = []
     rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}

@@ -270,7 +270,10 @@ def test_cli_simulate_writes_four_tables(tmp_path, capsys):
 
 def test_cli_demo_prints_a_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--seed", "1",
-                 "--teams", "4", "--games", "4"]) == 0
+                 "--teams", "4", "--games", "6", "--models", "frequency,uniform"]) == 0
     text = capsys.readouterr().out
-    assert "8 games" in text and "home win share" in text and "faceoff" in text
+    assert "12 games" in text and "home win share" in text and "faceoff" in text
     assert (tmp_path / "data" / "events.parquet").is_file()
+    # the model stage ran and reported held-out numbers for the chosen models
+    assert "frequency    roster" in text and "uniform      roster" in text
+    assert (tmp_path / "report" / "player_id.md").is_file()

@@ -1,8 +1,8 @@
 """`hockey-vae demo`: the main job on the embedded synthetic league, stage by stage.
 
-For now: simulate a small league, write it, read it back and print a summary. Each stage
-is a small function taking and returning plain objects, so later stages (train, evaluate,
-embed) slot in after `load_stage` without touching the others.
+Simulate a small league, write it, read it back, summarise it, then train every model and
+baseline, evaluate them on the held-out games, export embeddings and write a report
+(`hockey_vae.benchmark.run_pipeline`). Each stage is a small function on plain objects.
 """
 
 from __future__ import annotations
@@ -14,28 +14,33 @@ from pathlib import Path
 import numpy as np
 import pyarrow.compute as pc
 
+from hockey_vae.benchmark import run_pipeline
 from hockey_vae.ingest import load_tables
+from hockey_vae.models import MODEL_NAMES
 from hockey_vae.simulate import simulate_league
 from hockey_vae.sources.base import Ingested, write_tables
 
 __all__ = ["register", "run", "simulate_stage", "load_stage", "summarize", "format_summary",
+           "format_results",
            "DEMO_TEAMS", "DEMO_GAMES"]
 
-DEMO_TEAMS = 8  # small league: fast on a laptop
-DEMO_GAMES = 20  # games per team -> 80 games
+DEMO_TEAMS = 16  # small league: the whole demo takes well under a minute on 2 cores
+DEMO_GAMES = 30  # games per team -> 240 games
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `demo` subcommand."""
     parser = subparsers.add_parser(
         "demo", help="run the pipeline on a small simulated league (offline)",
-        description="Simulate a small league into OUT/data, read it back and summarise it.")
+        description="Simulate a small league into OUT/data, read it back, summarise it, then "
+                    "train, evaluate and embed every model and write OUT/report/player_id.md.")
     parser.add_argument("--out", default="hockey_vae_demo", metavar="DIR",
                         help="output folder (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, metavar="S",
                         help="random seed (default %(default)s)")
     parser.add_argument("--teams", type=int, default=DEMO_TEAMS, help=argparse.SUPPRESS)
     parser.add_argument("--games", type=int, default=DEMO_GAMES, help=argparse.SUPPRESS)
+    parser.add_argument("--models", default=",".join(MODEL_NAMES), help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
 
 
@@ -88,13 +93,32 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def format_results(report: dict) -> str:
+    """Held-out accuracy and log-likelihood per model and candidate set, one line each."""
+    lines = [f"{'model':<12} {'candidates':<8} {'top1':>6} {'top5':>6} {'loglik':>8} {'events':>7}"]
+    for model, sets in report["models"].items():
+        for name in ("all", "roster", "on_ice", "sparse"):
+            r = sets.get(name)
+            if r and r.get("n_events"):
+                lines.append(f"{model:<12} {name:<8} {r['top1']:>6.3f} {r['top5']:>6.3f} "
+                             f"{r['loglik']:>8.3f} {r['n_events']:>7}")
+    for probe in report.get("probe") or []:
+        lines.append(f"embedding -> true {probe['style']}: held-out R^2 {probe['r2']:.2f}")
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    """Simulate -> write -> read back -> summarise."""
+    """Simulate -> write -> read back -> summarise -> train, evaluate, embed, report."""
     out = Path(args.out)
-    echo(f"[1/3] simulating {args.teams} teams x {args.games} games (seed {args.seed})")
+    echo(f"[1/4] simulating {args.teams} teams x {args.games} games (seed {args.seed})")
     data_dir = simulate_stage(out, args.seed, args.teams, args.games)
-    echo(f"[2/3] reading back {data_dir}")
+    echo(f"[2/4] reading back {data_dir}")
     data = load_stage(data_dir)
-    echo("[3/3] summary")
+    echo("[3/4] summary")
     echo(format_summary(summarize(data)))
+    models = [m for m in args.models.split(",") if m]
+    echo(f"[4/4] training, evaluating and embedding {', '.join(models)} (held-out games by date)")
+    report = run_pipeline(data, out / "report", seed=args.seed, models=models, progress=True)
+    echo(format_results(report))
+    echo(f"report: {out / 'report' / 'player_id.md'}; runs: {out / 'report' / 'runs'}")
     return 0
