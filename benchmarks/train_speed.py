@@ -4,7 +4,7 @@ Model FLOP utilisation = (model FLOPs per training event x events/s) / (rate of 
 float32 matrix product timed in the same run, same thread count). FLOPs per event are
 counted with torch.utils.flop_counter on real batches (forward + backward).
 
-    python benchmarks/train_speed.py --data /work/out/nhl --threads 2
+    python benchmarks/train_speed.py --data NHL_DIR --threads 2
 
 Without --data, a synthetic league is simulated. Writes reports/train_speed.md.
 """

@@ -43,8 +43,29 @@ class BinaryProbabilityModel(ClassifierMixin, BaseEstimator):
     Subclasses define `_columns(X) -> (spline, numeric, categorical)` (column names) and
     may override `_prepare(X)` to add derived columns. Parameters every subclass has:
     model ("logistic" or "hgb"), C, learning_rate, max_iter, max_leaf_nodes,
-    l2_regularization, random_state.
+    l2_regularization, random_state; those with `use_embeddings` share this `__init__`
+    (scikit-learn reads the parameter names from it), the others define their own.
     """
+
+    def __init__(
+        self,
+        model: str = "logistic",
+        use_embeddings: bool = False,
+        C: float = 1.0,
+        learning_rate: float = 0.1,
+        max_iter: int = 200,
+        max_leaf_nodes: int = 31,
+        l2_regularization: float = 0.0,
+        random_state: int = 0,
+    ):
+        self.model = model
+        self.use_embeddings = use_embeddings
+        self.C = C
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.max_leaf_nodes = max_leaf_nodes
+        self.l2_regularization = l2_regularization
+        self.random_state = random_state
 
     def _columns(self, X: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
         raise NotImplementedError

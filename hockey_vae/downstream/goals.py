@@ -41,26 +41,6 @@ class GoalModel(BinaryProbabilityModel):
     random_state : seed of the gradient boosting model.
     """
 
-    def __init__(
-        self,
-        model: str = "logistic",
-        use_embeddings: bool = False,
-        C: float = 1.0,
-        learning_rate: float = 0.1,
-        max_iter: int = 200,
-        max_leaf_nodes: int = 31,
-        l2_regularization: float = 0.0,
-        random_state: int = 0,
-    ):
-        self.model = model
-        self.use_embeddings = use_embeddings
-        self.C = C
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.max_leaf_nodes = max_leaf_nodes
-        self.l2_regularization = l2_regularization
-        self.random_state = random_state
-
     def _columns(self, X: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
         numeric = list(GOAL_NUMERIC_FEATURES)
         if self.use_embeddings:

@@ -45,26 +45,6 @@ class InGameWinModel(BinaryProbabilityModel):
     max_iter, max_leaf_nodes, l2_regularization, random_state) plus `use_embeddings`.
     """
 
-    def __init__(
-        self,
-        model: str = "logistic",
-        use_embeddings: bool = False,
-        C: float = 1.0,
-        learning_rate: float = 0.1,
-        max_iter: int = 200,
-        max_leaf_nodes: int = 31,
-        l2_regularization: float = 0.0,
-        random_state: int = 0,
-    ):
-        self.model = model
-        self.use_embeddings = use_embeddings
-        self.C = C
-        self.learning_rate = learning_rate
-        self.max_iter = max_iter
-        self.max_leaf_nodes = max_leaf_nodes
-        self.l2_regularization = l2_regularization
-        self.random_state = random_state
-
     def _prepare(self, X: pd.DataFrame) -> pd.DataFrame:
         require_columns(X, ("score_diff", "time_remaining"), "X")
         minutes = X["time_remaining"].astype(float).to_numpy() / 60.0
