@@ -4,7 +4,8 @@ For every candidate set (all / roster / on_ice, and `sparse` = the roster set re
 players in the bottom quartile of training event counts): top-1 and top-5 accuracy (ties
 broken at random, in expectation) and the mean natural-log likelihood of the true player.
 Events whose player was not in the training vocabulary are scored through their cold-start
-token and reported on their own (`unknown`), never dropped silently; events whose true
+token, its probability split evenly among the unseen players of that position in the
+candidate list, and reported on their own (`unknown`), never dropped silently; events whose true
 player is missing from a candidate list (a data error) are counted as `n_not_in_set`.
 """
 
@@ -29,6 +30,7 @@ from hockey_vae.sequences import (
     EncodedGames,
     candidate_mask,
     collate,
+    unseen_counts,
 )
 
 __all__ = [
@@ -133,6 +135,13 @@ def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDI
             model.score(batch, masks, generator=gen)
         y = batch.tgt_player
         for c, (logp, ll, ll_small) in scores.items():
+            # a cold-start token's mass is shared by the unseen players it stands for
+            log_m = unseen_counts(batch, c).log()  # (N, N_SPECIAL)
+            logp = torch.cat([logp[:, :N_SPECIAL] - log_m, logp[:, N_SPECIAL:]], 1)
+            share = log_m.gather(1, y.clamp(max=N_SPECIAL - 1)[:, None]).squeeze(1)
+            share = torch.where(y < N_SPECIAL, share, torch.zeros_like(share))
+            ll = ll - share
+            ll_small = None if ll_small is None else ll_small - share
             top1, top5, ptop = rank_metrics(logp, y)
             in_set = masks[c].gather(1, y[:, None]).squeeze(1)
             p = parts[c]
@@ -231,7 +240,9 @@ def summarize(pred: Predictions, train_counts: Sequence[int], name: str) -> Eval
     unknown: dict[str, Any] = {"n_events": int((~pred.known).sum()),
                                "n_total": int(len(pred.known))}
     for c, d in pred.sets.items():
-        unknown[c] = _row(d, ~pred.known)
+        in_set = d["in_set"].astype(bool)
+        unknown[c] = _row(d, ~pred.known & in_set)
+        unknown[c]["n_not_in_set"] = int((~pred.known & ~in_set).sum())
     cols = ["candidates", "top1", "top5", "loglik", "loglik_k10", "n_events", "n_unknown",
             "n_not_in_set"]
     summary = pd.DataFrame(rows)[cols]

@@ -39,6 +39,7 @@ __all__ = [
     "Batch",
     "collate",
     "candidate_mask",
+    "unseen_counts",
 ]
 
 log = logging.getLogger(__name__)
@@ -588,9 +589,11 @@ def candidate_mask(batch: Batch, kind: str, n_vocab: int) -> Any:
 
     `all`: every vocabulary player; `roster`: the acting team's dressed roster for the
     game; `on_ice`: the acting team's players on the ice (roster when the source has none).
-    The cold-start tokens are always candidates (they stand for players unseen in
-    training); index 0 (no player) never is. A roster or on-ice list that is missing falls
-    back to the next wider set.
+    A position's cold-start token is a candidate only when the list holds a player unseen in
+    training at that position (it then stands for all of them, see `unseen_counts`); under
+    `all` the roster decides (every token when there is no roster). Index 0 (no player)
+    never is. A roster or on-ice list that is
+    missing falls back to the next wider set.
     """
     import torch
 
@@ -600,6 +603,10 @@ def candidate_mask(batch: Batch, kind: str, n_vocab: int) -> Any:
     device = batch.tgt_player.device
     if kind == "all":
         mask = torch.ones((N, n_vocab), dtype=torch.bool, device=device)
+        has_roster = (batch.tgt_roster >= 0).any(1)
+        if bool(has_roster.any()):
+            tokens = candidate_mask(batch, "roster", n_vocab)[:, 1:N_SPECIAL]
+            mask[has_roster, 1:N_SPECIAL] = tokens[has_roster]
         mask[:, 0] = False
         return mask
     lists = batch.tgt_roster if kind == "roster" else batch.tgt_on_ice
@@ -611,9 +618,30 @@ def candidate_mask(batch: Batch, kind: str, n_vocab: int) -> Any:
     if kind == "on_ice" and bool(empty.any()):
         sub = candidate_mask(batch, "roster", n_vocab)
         mask[empty] = sub[empty]
-        empty = ~mask[:, N_SPECIAL:].any(dim=1)
+        empty = ~mask[:, 1:].any(dim=1)
     if bool(empty.any()):
         mask[empty] = True
-    mask[:, 1:N_SPECIAL] = True
     mask[:, 0] = False
     return mask
+
+
+def unseen_counts(batch: Batch, kind: str) -> Any:
+    """(N, N_SPECIAL) float: how many players of the candidate list each cold-start token
+    stands for (at least 1), so a token's probability is split evenly among them.
+
+    Under `all` the roster's counts are used; where the list is missing every count is 1.
+    """
+    import torch
+
+    if kind not in CANDIDATE_SETS:
+        raise ValueError(f"candidate set {kind!r} is not one of {CANDIDATE_SETS}")
+    tokens = torch.arange(N_SPECIAL, device=batch.tgt_player.device)
+
+    def count(lists: Any) -> Any:
+        return (lists[:, :, None] == tokens).sum(1).float()  # (N, N_SPECIAL)
+
+    counts = count(batch.tgt_roster)
+    if kind == "on_ice":
+        has = (batch.tgt_on_ice >= 0).any(1, keepdim=True)
+        counts = torch.where(has, count(batch.tgt_on_ice), counts)
+    return counts.clamp(min=1.0)

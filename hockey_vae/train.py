@@ -35,6 +35,7 @@ from hockey_vae.models import (
     config_to_dict,
     default_config,
 )
+from hockey_vae.models.base import simulate_unseen
 from hockey_vae.runtime import seed_everything, select_device
 from hockey_vae.sequences import (
     CANDIDATE_SETS,
@@ -71,6 +72,7 @@ class TrainConfig:
     split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
     min_player_events: int = 1  # fewer training events -> cold-start token
     on_ice_history: bool = False  # variant: history features from earlier on-ice lists
+    unseen_rate: float = 0.02  # prob. a dressed player is treated as unseen for a whole game
     max_train_games: int = 0  # >0: use only the latest this many training games (tuning)
     num_threads: int = 0  # >0: torch.set_num_threads
     progress: bool = True  # tqdm bars
@@ -261,6 +263,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         best_state = torch.load(run_dir / BEST, map_location="cpu", weights_only=True)["model"]
 
     n_vocab = len(encoder.vocab_)
+    backoff = _vocab_maps(encoder)[0].to(device)
     autocast = device.type == "cuda"
     from tqdm.auto import tqdm
 
@@ -281,6 +284,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                    disable=not cfg.progress or rank != 0)
         for games in bar:
             batch = next(iterate_batches(train_enc, len(games), games)).to(device)
+            batch = simulate_unseen(batch, backoff, cfg.unseen_rate)
             masks = {c: candidate_mask(batch, c, n_vocab) for c in cfg.train_candidates}
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 out = wrapped(batch, masks)

@@ -21,7 +21,7 @@ def league():
 @pytest.fixture(scope="module")
 def fitted(league, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
-    est = PlayerEmbedder(model_overrides=TINY, train_config={"epochs": 1, "seed": 0},
+    est = PlayerEmbedder(model_overrides=TINY, train_config={"epochs": 2, "seed": 0},
                          validation_fraction=0.25, run_dir=str(run_dir))
     return est.fit(league)
 
@@ -55,8 +55,9 @@ def test_proba_rows_align_with_embeddings_and_respect_roster(fitted, league):
     rows = np.flatnonzero(known)
     true_cols = np.array([col[p] for p in emb["player_id"][known]])
     assert (proba[rows, true_cols] > 0).all()
-    # roster masking: each row puts mass on at most a dressed roster plus cold-start tokens
-    assert ((proba > 1e-6).sum(axis=1) <= 20 + 6).all()
+    # roster masking: each row puts mass on at most a dressed roster (cold-start tokens
+    # stand in for its unseen players)
+    assert ((proba > 1e-6).sum(axis=1) <= 20).all()
     assert set(fitted.predict(league)) <= set(fitted.classes_)
 
 

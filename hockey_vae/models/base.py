@@ -7,14 +7,15 @@ training and evaluation alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor, nn
 
-from hockey_vae.sequences import Batch
+from hockey_vae.sequences import N_SPECIAL, Batch
 
-__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "dropout_targets", "NEG_INF"]
+__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "dropout_targets",
+           "simulate_unseen", "NEG_INF"]
 
 NEG_INF = -1e9  # finite, so masked logits never produce NaN in bf16/fp32 arithmetic
 
@@ -39,12 +40,47 @@ def dropout_targets(target: Tensor, backoff: Tensor, rate: float, training: bool
                     generator: torch.Generator | None = None) -> Tensor:
     """During training, replace each target by its cold-start token with probability `rate`.
 
-    This is how the unknown-player tokens learn the mass of "a player not seen in training".
+    Event-level and off by default (`LSTMConfig.unk_rate = 0`): the tokens now learn from
+    `simulate_unseen`, which hides a player for a whole game, as at test time.
     """
     if not training or rate <= 0:
         return target
     drop = torch.rand(target.shape, device=target.device, generator=generator) < rate
     return torch.where(drop, backoff[target], target)
+
+
+def simulate_unseen(batch: Batch, backoff: Tensor, rate: float) -> Batch:
+    """Training-time cold start: each dressed player of each game is, with probability
+    `rate`, treated as unseen in training for that whole game.
+
+    The player is replaced by its position token everywhere the game mentions it: targets,
+    the roster and on-ice candidate lists, and the earlier-event history. So the tokens
+    learn how much mass an unknown dressed player deserves in context, and are candidates
+    exactly when the list holds such a player, as at test time. `backoff` (V,) maps each
+    vocabulary index to its cold-start token. Uses the global torch RNG.
+    """
+    if rate <= 0 or batch.n_targets == 0:
+        return batch
+    B, V = batch.player.shape[0], backoff.shape[0]
+    dev = batch.player.device
+    drop = torch.rand((B, V), device=dev) < rate  # (B, V): player v unseen in game b
+    drop[:, :N_SPECIAL] = False
+    game = batch.target.nonzero()[:, 0]  # (N,) game row of each target, row-major
+
+    def swap(idx: Tensor, rows: Tensor) -> Tensor:
+        safe = idx.clamp(min=0)
+        hit = drop[rows.expand_as(idx), safe] & (idx >= N_SPECIAL)
+        return torch.where(hit, backoff[safe], idx)
+
+    tgt_player = swap(batch.tgt_player, game)
+    return replace(
+        batch,
+        player=swap(batch.player, torch.arange(B, device=dev)[:, None]),
+        tgt_player=tgt_player,
+        tgt_known=batch.tgt_known & (tgt_player >= N_SPECIAL),
+        tgt_roster=swap(batch.tgt_roster, game[:, None]),
+        tgt_on_ice=swap(batch.tgt_on_ice, game[:, None]),
+    )
 
 
 class PlayerModel(nn.Module):

@@ -4,7 +4,8 @@ Prior p(z | context), posterior q(z | context, player), decoder p(player | z, co
 logits over the player vocabulary; trained on the ELBO with the KL between the two diagonal
 Gaussians in closed form (beta, linear warm-up, free bits). The posterior mean is the
 player's contextual embedding. Players unseen in training enter the posterior through their
-position's cold-start token (trained by target dropout), so they still get an embedding.
+position's cold-start token (trained by hiding players for whole training games,
+`models.base.simulate_unseen`), so they still get an embedding.
 """
 
 from __future__ import annotations

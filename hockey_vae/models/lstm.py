@@ -15,7 +15,7 @@ from torch import Tensor, nn
 
 from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
 from hockey_vae.schema import EVENT_TYPES
-from hockey_vae.sequences import N_RECENCY, N_SPECIAL, NUM_FEATURES, Batch
+from hockey_vae.sequences import N_RECENCY, NUM_FEATURES, Batch
 
 __all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "LSTMClassifier"]
 
@@ -39,7 +39,8 @@ class LSTMConfig:
     recency: bool = True  # with history: per-candidate "last seen" features of the roster
     d_recency: int = 32  # width of the per-candidate history scorer
     player_dropout: float = 0.2  # prob. a history player id is replaced by its position token
-    unk_rate: float = 0.01  # prob. a training target is replaced by its cold-start token
+    unk_rate: float = 0.0  # prob. a training target alone is replaced by its cold-start token
+    # (superseded by the game-level TrainConfig.unseen_rate; kept for old configs)
 
 
 class ContextEncoder(nn.Module):
@@ -102,14 +103,21 @@ class CandidateHistory(nn.Module):
         self.n_players = cfg.n_players
 
     def forward(self, batch: Batch, ctx: Tensor) -> Tensor:
-        """(N, n_players) bonus, zero off the roster and on the cold-start tokens."""
+        """(N, n_players) bonus, zero off the roster.
+
+        A roster slot held by a player unseen in training (its cold-start token) keeps its
+        history features, so the token gets that player's bonus (the largest, when it
+        stands for several players).
+        """
         h = self.h(batch.tgt_recency)  # (N, W, d)
         bonus = (h * self.g(ctx)[:, None, :]).sum(-1) + self.b(h).squeeze(-1)  # (N, W)
         idx = batch.tgt_roster
-        keep = idx >= N_SPECIAL
+        keep = idx >= 1
         idx = torch.where(keep, idx, torch.full_like(idx, self.n_players))
-        out = bonus.new_zeros(bonus.shape[0], self.n_players + 1)
-        out.scatter_(1, idx, torch.where(keep, bonus, torch.zeros_like(bonus)))
+        src = torch.where(keep, bonus, torch.full_like(bonus, -1e4))
+        out = bonus.new_full((bonus.shape[0], self.n_players + 1), -1e4)
+        out = out.scatter_reduce(1, idx, src, reduce="amax", include_self=True)
+        out = torch.where(out > -1e4 + 1, out, torch.zeros_like(out))
         return out[:, :self.n_players]
 
 
