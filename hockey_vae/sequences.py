@@ -28,6 +28,8 @@ __all__ = [
     "N_SPECIAL",
     "MAX_ON_ICE",
     "N_RECENCY",
+    "HISTORY_COLUMNS",
+    "LINEUP_COLUMNS",
     "Tables",
     "as_tables",
     "split_games",
@@ -221,12 +223,14 @@ class EncodedGames:
         return np.diff(self.offsets)
 
 
-N_RECENCY = 7  # per-candidate history features, see _recency_features
+N_RECENCY = 9  # per-candidate features, see _recency_features
+HISTORY_COLUMNS = tuple(range(7))  # read earlier events (player history)
+LINEUP_COLUMNS = (7, 8)  # read event t's own on-ice list (current context)
 
 
 def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndarray,
                       roster_raw: list[list[str]], width: int, target: np.ndarray,
-                      on_ice_history: bool = False) -> np.ndarray:
+                      on_ice_history: bool = False, lineup: bool = False) -> np.ndarray:
     """(E, width, N_RECENCY) float32: for each target event and each player of the acting
     team's roster (in roster order), what the game so far says about that player.
 
@@ -236,80 +240,109 @@ def _recency_features(ev: pd.DataFrame, offsets: np.ndarray, roster_row: np.ndar
     same period. Never-seen players get zeros except the flag. With `on_ice_history`, two
     more: on the ice at the latest earlier event that lists on-ice players, and
     log1p(seconds since last listed on the ice) (zeros otherwise). This reads earlier
-    events' on-ice lists, so it is reported as a separate variant.
+    events' on-ice lists, so it is reported as a separate variant. With `lineup`, two
+    more: on the acting team's on-ice list of event t itself, and event t has such a list.
+    The lineup is known before the event happens (shift charts), like the manpower count,
+    so it is context, not history; it never says which of the skaters acts.
     """
-    out = np.zeros((len(ev), width, N_RECENCY), np.float32)
     n = len(ev)
+    out = np.zeros((n, width, N_RECENCY), np.float32)
+    rows = np.flatnonzero(target & (roster_row >= 0))
+    if len(rows) == 0:
+        return out
     gsec = ev["game_seconds"].to_numpy(dtype=np.float64, na_value=0.0)
     period = ev["period"].to_numpy(dtype=np.float64, na_value=1.0)
-    p1 = ev["player_id"].to_numpy(dtype=object)
-    p2 = ev["player2_id"].to_numpy(dtype=object) if "player2_id" in ev.columns else \
-        np.full(n, None, dtype=object)
-    ice_for = ev["on_ice_for"].to_numpy(dtype=object) if "on_ice_for" in ev.columns else \
-        np.full(n, None, dtype=object)
-    ice_against = ev["on_ice_against"].to_numpy(dtype=object) \
-        if "on_ice_against" in ev.columns else np.full(n, None, dtype=object)
-    rows = np.flatnonzero(target & (roster_row >= 0))
-    by_game = np.searchsorted(offsets, rows, side="right") - 1
-    for g in np.unique(by_game):
-        s, e = int(offsets[g]), int(offsets[g + 1])
-        tgt = rows[by_game == g]
-        # one column per player of the rosters met in this game's target events
-        cols: dict[str, int] = {}
-        for r in np.unique(roster_row[tgt]):
-            for pid in roster_raw[r]:
-                cols.setdefault(pid, len(cols))
-        E, P = e - s, len(cols)
-        seen = np.zeros((E + 1, P), bool)  # row i+1: appears in event s+i
-        for i in range(E):
-            for pid in (p1[s + i], p2[s + i]):
-                c = cols.get(pid) if isinstance(pid, str) else None
-                if c is not None:
-                    seen[i + 1, c] = True
-        steps = np.arange(E + 1)[:, None]
-        # row i of `last`: index (within the game) of the last appearance before event s+i
-        last = np.maximum.accumulate(np.where(seen, steps - 1, -1), axis=0)[:-1]
-        count = np.cumsum(seen, axis=0)[:-1]
-        on_last = None
-        if on_ice_history:
-            listed = np.zeros((E + 1, P), bool)
-            has_list = np.zeros(E + 1, bool)
-            for i in range(E):
-                ids = _ids(ice_for[s + i]) + _ids(ice_against[s + i])
-                if ids:
-                    has_list[i + 1] = True
-                    for pid in ids:
-                        c = cols.get(pid)
-                        if c is not None:
-                            listed[i + 1, c] = True
-            on_last = np.maximum.accumulate(np.where(listed, steps - 1, -1), axis=0)[:-1]
-            list_last = np.maximum.accumulate(np.where(has_list, np.arange(E + 1) - 1, -1))[:-1]
-        gs, per = gsec[s:e], period[s:e]
-        for i in tgt:
-            li = i - s
-            idx = [cols[pid] for pid in roster_raw[roster_row[i]]]
-            j = last[li, idx]
-            ok = j >= 0
-            f = out[i, :len(idx)]
-            jj = np.where(ok, j, 0)
-            f[:, 0] = np.where(ok, np.log1p(np.maximum(gs[li] - gs[jj], 0.0)), 0.0)
-            f[:, 1] = ~ok
-            f[:, 2] = np.where(ok, np.log1p(count[li, idx]), 0.0)
-            f[:, 3] = np.where(ok, np.log1p(li - jj), 0.0)
-            f[:, 4] = ok & (per[jj] == per[li])
-            if on_last is not None:
-                k = on_last[li, idx]
-                lk = list_last[li]
-                f[:, 5] = (k >= 0) & (k == lk)
-                kk = np.where(k >= 0, k, 0)
-                f[:, 6] = np.where(k >= 0, np.log1p(np.maximum(gs[li] - gs[kk], 0.0)), 0.0)
+    game = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    # integer codes for the roster players; any other id gets -1
+    lengths = np.array([len(r) for r in roster_raw], dtype=np.int64)
+    flat = np.concatenate([np.asarray(r, dtype=object) for r in roster_raw]) \
+        if lengths.sum() else np.zeros(0, dtype=object)
+    index = pd.Index(pd.unique(flat))
+    slot_codes = np.full((len(roster_raw), width), -1, dtype=np.int64)
+    slot_codes[np.repeat(np.arange(len(roster_raw)), lengths),
+               np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)] = \
+        index.get_indexer(flat)
+    # one query per (target event, roster slot)
+    qi = np.repeat(rows, width)
+    qc = slot_codes[roster_row[rows]].ravel()
+    qs = np.tile(np.arange(width), len(rows))
+    keep = qc >= 0
+    qi, qc, qs = qi[keep], qc[keep], qs[keep]
+    n_codes = len(index)
+
+    def column(name: str) -> np.ndarray:
+        return ev[name].to_numpy(dtype=object) if name in ev.columns \
+            else np.full(n, None, dtype=object)
+
+    acting = np.arange(n)
+    appear_pos = np.concatenate([acting, acting])
+    appear_code = index.get_indexer(np.concatenate([column("player_id"), column("player2_id")]))
+    last, count = _last_before(appear_pos, appear_code, game, qi, qc, n_codes)
+    ok = last >= 0
+    j = np.where(ok, last, 0)
+    f = out[qi, qs]  # (Q, N_RECENCY) copy, written back below
+    f[:, 0] = np.where(ok, np.log1p(np.maximum(gsec[qi] - gsec[j], 0.0)), 0.0)
+    f[:, 1] = ~ok
+    f[:, 2] = np.where(ok, np.log1p(count), 0.0)
+    f[:, 3] = np.where(ok, np.log1p(qi - j), 0.0)
+    f[:, 4] = ok & (period[j] == period[qi])
+    if on_ice_history or lineup:
+        pos_for, ids_for = _explode(column("on_ice_for"))
+        code_for = index.get_indexer(ids_for)
+    if on_ice_history:
+        pos_against, ids_against = _explode(column("on_ice_against"))
+        pos = np.concatenate([pos_for, pos_against])
+        code = np.concatenate([code_for, index.get_indexer(ids_against)])
+        k, _ = _last_before(pos, code, game, qi, qc, n_codes)
+        has_list = np.zeros(n, bool)
+        has_list[pos] = True
+        latest = np.maximum.accumulate(np.where(has_list, np.arange(n), -1))
+        before = np.concatenate([[-1], latest[:-1]])[qi]  # latest listed event < t
+        before = np.where(before >= offsets[game[qi]], before, -1)  # in the same game
+        kk = np.where(k >= 0, k, 0)
+        f[:, 5] = (k >= 0) & (k == before)
+        f[:, 6] = np.where(k >= 0, np.log1p(np.maximum(gsec[qi] - gsec[kk], 0.0)), 0.0)
+    if lineup:
+        now_listed = np.zeros(n, bool)
+        now_listed[pos_for] = True
+        listed = code_for >= 0
+        pairs = np.unique(pos_for[listed] * n_codes + code_for[listed])
+        query = qi * n_codes + qc
+        at = np.minimum(np.searchsorted(pairs, query), max(len(pairs) - 1, 0))
+        f[:, 7] = (pairs[at] == query) if len(pairs) else False
+        f[:, 8] = now_listed[qi]
+    out[qi, qs] = f
     return out
 
 
-def _ids(value: Any) -> list[str]:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    return list(value)
+def _last_before(pos: np.ndarray, code: np.ndarray, game: np.ndarray, qi: np.ndarray,
+                 qc: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each query (event qi, player code qc): the latest event before qi, in the same
+    game, in which the player appears (-1 if none), and in how many such events it does.
+
+    Appearances are (event position, player code) pairs, code -1 ignored. One sort and two
+    binary searches replace a per-game scan over events.
+    """
+    n = len(game)
+    ok = code >= 0
+    keys = np.unique((game[pos[ok]] * n_codes + code[ok]) * n + pos[ok])  # dedupes per event
+    base = (game[qi] * n_codes + qc) * n
+    lo = np.searchsorted(keys, base)
+    hi = np.searchsorted(keys, base + qi)  # appearances strictly before qi
+    count = hi - lo
+    last = np.where(count > 0, keys[np.maximum(hi - 1, 0)] - base, -1) if len(keys) \
+        else np.full(len(qi), -1)
+    return last, count
+
+
+def _explode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, id) pairs of a column of id lists; None, NaN and empty rows give none."""
+    lengths = np.fromiter((0 if v is None or isinstance(v, float) else len(v) for v in values),
+                          dtype=np.int64, count=len(values))
+    if not lengths.any():
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    flat = np.concatenate([np.asarray(v, dtype=object) for v in values[lengths > 0]])
+    return np.repeat(np.arange(len(values)), lengths), flat
 
 
 def _mode(values: pd.Series) -> pd.Series:
@@ -335,11 +368,15 @@ class SequenceEncoder:
     min_player_events : players with fewer training events fall back to the unknown tokens.
     on_ice_history : add history features from *earlier* events' on-ice lists (a variant,
         reported separately; the default uses only earlier acting/secondary players).
+    lineup : add per-candidate features from event t's own on-ice list (the `lineup`
+        variant: who is on the ice is known before the event, like the manpower).
     """
 
-    def __init__(self, min_player_events: int = 1, on_ice_history: bool = False):
+    def __init__(self, min_player_events: int = 1, on_ice_history: bool = False,
+                 lineup: bool = False):
         self.min_player_events = min_player_events
         self.on_ice_history = on_ice_history
+        self.lineup = lineup
 
     # -- fitting ---------------------------------------------------------------------------
     def fit(self, tables: Any, game_ids: Sequence[str]) -> SequenceEncoder:
@@ -377,13 +414,15 @@ class SequenceEncoder:
     def state(self) -> dict[str, Any]:
         """Plain containers (lists, numbers) for a weights-only checkpoint."""
         return {"min_player_events": self.min_player_events,
-                "on_ice_history": self.on_ice_history, "vocab": self.vocab_.state(),
+                "on_ice_history": self.on_ice_history, "lineup": self.lineup,
+                "vocab": self.vocab_.state(),
                 "teams": self.teams_, "mean": self.mean_.tolist(), "std": self.std_.tolist()}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> SequenceEncoder:
         enc = cls(min_player_events=int(state["min_player_events"]),
-                  on_ice_history=bool(state.get("on_ice_history", False)))
+                  on_ice_history=bool(state.get("on_ice_history", False)),
+                  lineup=bool(state.get("lineup", False)))
         enc.vocab_ = PlayerVocab.from_state(state["vocab"])
         enc.teams_ = list(state["teams"])
         enc.mean_ = np.asarray(state["mean"], dtype=np.float32)
@@ -450,7 +489,6 @@ class SequenceEncoder:
         offsets = np.concatenate([[0], change, [len(ev)]]).astype(np.int64)
         gids = [str(games[i]) for i in offsets[:-1]] if len(ev) else []
         vocab = self.vocab_
-        team_index = {name: i for i, name in enumerate(self.teams_)}
 
         ro = t.rosters[t.rosters["game_id"].isin(set(gids))]
         pos_lookup = {}
@@ -460,9 +498,18 @@ class SequenceEncoder:
         pid = ev["player_id"].to_numpy(dtype=object)
         has_team = ev["team"].notna().to_numpy()
         target = pd.notna(pid) & has_team
-        player = np.zeros(len(ev), dtype=np.int64)
-        for i in np.flatnonzero(pd.notna(pid)):
-            player[i] = vocab.index(pid[i], pos_lookup.get((games[i], pid[i])))
+        vocab_ids = pd.Index(vocab.ids)
+
+        def to_vocab(ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            """Vocabulary indices of raw ids met in events `rows` (vectorised vocab.index)."""
+            idx = vocab_ids.get_indexer(ids)
+            present = pd.notna(ids)
+            idx[~present] = 0
+            for k in np.flatnonzero(present & (idx < 0)):  # unseen players: position token
+                idx[k] = unknown_token(pos_lookup.get((games[rows[k]], ids[k])))
+            return idx.astype(np.int64)
+
+        player = to_vocab(pid, np.arange(len(ev)))
         known = target & (player >= N_SPECIAL)
 
         # roster rows: one per (game, team), players mapped to vocabulary (or unknown tokens);
@@ -482,25 +529,25 @@ class SequenceEncoder:
         for r, lst in enumerate(roster_lists):
             rosters[r, :len(lst)] = lst
         teams = ev["team"].to_numpy(dtype=object)
-        roster_row = np.array([roster_key.get((g, tm), -1) for g, tm in zip(games, teams,
-                                                                           strict=False)],
-                              dtype=np.int64)
+        roster_row = np.full(len(ev), -1, dtype=np.int64)
+        if roster_key:
+            roster_row = pd.MultiIndex.from_tuples(list(roster_key)).get_indexer(
+                pd.MultiIndex.from_arrays([games, teams])).astype(np.int64)
         recency = _recency_features(ev, offsets, roster_row, roster_raw, width, target,
-                                    self.on_ice_history)
+                                    self.on_ice_history, self.lineup)
 
         on_ice = np.full((len(ev), MAX_ON_ICE), -1, dtype=np.int64)
         if "on_ice_for" in ev.columns:
-            for i, lst in enumerate(ev["on_ice_for"].to_numpy(dtype=object)):
-                if lst is None or (isinstance(lst, float) and np.isnan(lst)) or len(lst) == 0:
-                    continue
-                idx = [vocab.index(p, pos_lookup.get((games[i], p))) for p in lst[:MAX_ON_ICE]]
-                on_ice[i, :len(idx)] = idx
+            rows, ids = _explode(ev["on_ice_for"].to_numpy(dtype=object))
+            first = np.searchsorted(rows, rows)  # where each row's list starts
+            slot = np.arange(len(rows)) - first
+            head = slot < MAX_ON_ICE
+            on_ice[rows[head], slot[head]] = to_vocab(ids[head], rows[head])
 
         raw = self._raw_features(ev)
         num = (raw - self.mean_) / self.std_
         etype = ev["event_type"].map(_EVENT_INDEX).fillna(0).to_numpy(dtype=np.int64)
-        team = np.array([team_index.get(tm, 0) if tm is not None else 0 for tm in teams],
-                        dtype=np.int64)
+        team = np.maximum(pd.Index(self.teams_).get_indexer(teams), 0).astype(np.int64)
         return EncodedGames(
             game_ids=gids, offsets=offsets,
             event_idx=ev["event_idx"].to_numpy(dtype=np.int32),

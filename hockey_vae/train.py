@@ -72,6 +72,7 @@ class TrainConfig:
     split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
     min_player_events: int = 1  # fewer training events -> cold-start token
     on_ice_history: bool = False  # variant: history features from earlier on-ice lists
+    lineup: bool = False  # variant: every model reads who is on the ice at event t
     unseen_rate: float = 0.02  # prob. a dressed player is treated as unseen for a whole game
     max_train_games: int = 0  # >0: use only the latest this many training games (tuning)
     num_threads: int = 0  # >0: torch.set_num_threads
@@ -223,10 +224,10 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                                      within_last_season=cfg.split_within_last_season)
         if cfg.max_train_games > 0:
             split = {**split, "train": split["train"][-cfg.max_train_games:]}
-        encoder = SequenceEncoder(cfg.min_player_events, cfg.on_ice_history).fit(
-            t, split["train"])
+        encoder = SequenceEncoder(cfg.min_player_events, cfg.on_ice_history,
+                                  cfg.lineup).fit(t, split["train"])
         model_cfg = default_config(model, len(encoder.vocab_), len(encoder.teams_),
-                                   model_overrides)
+                                   model_overrides, lineup=cfg.lineup)
     train_enc = encoder.transform(t, split["train"])
     val_enc = encoder.transform(t, split["val"]) if split["val"] else None
 

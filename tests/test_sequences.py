@@ -137,14 +137,40 @@ def test_history_features_see_only_earlier_events(tables, on_ice_history):
     assert ((f[:, 1] == 1) | (f[:, 0] > 0) | (f[:, 2] > 0)).all()
 
 
-def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history):
+def test_lineup_features_read_event_t_and_nothing_later(tables):
+    from hockey_vae.sequences import LINEUP_COLUMNS
+
+    split = split_games(tables.games)
+    enc = SequenceEncoder(lineup=True).fit(tables, split["train"])
+    game = split["test"][0]
+    ref = enc.transform(tables, [game])
+    assert not SequenceEncoder().fit(tables, split["train"]).transform(
+        tables, [game]).recency[:, :, list(LINEUP_COLUMNS)].any()
+    # the acting player is on its own team's ice, and so flagged in its roster slot
+    rows = np.flatnonzero(ref.target & (ref.roster_row >= 0))
+    for i in rows[:50]:
+        slot = list(ref.rosters[ref.roster_row[i]]).index(ref.player[i])
+        assert ref.recency[i, slot, 7] == 1 and ref.recency[i, :, 8].all()
+        assert ref.recency[i, :, 7].sum() == len(ref.on_ice[i][ref.on_ice[i] >= 0])
+    t = int(rows[10])
+    ev = tables.events.copy()
+    later = ev.index[ev["game_id"] == game][t + 1:]
+    ev.loc[later, "on_ice_for"] = ev.loc[later, "on_ice_for"].sample(frac=1, random_state=2).values
+    changed = enc.transform(as_tables({"events": ev, "games": tables.games,
+                                       "rosters": tables.rosters}), [game])
+    assert np.array_equal(ref.recency[: t + 1], changed.recency[: t + 1])
+    assert not np.array_equal(ref.recency, changed.recency)
+    assert SequenceEncoder.from_state(enc.state()).lineup
+
+
+def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history, lineup=False):
     """Straightforward per-event loop: the definition the vectorised code must match."""
     out = {}
     for _, grp in ev.groupby("game_id", sort=False):
         last_t, last_i, last_p, count, last_on, on_prev = {}, {}, {}, {}, {}, set()
         for k, (i, row) in enumerate(grp.iterrows()):
             if target[i] and roster_row[i] >= 0:
-                f = np.zeros((len(rosters_raw[roster_row[i]]), 7), np.float32)
+                f = np.zeros((len(rosters_raw[roster_row[i]]), 9), np.float32)
                 for j, pid in enumerate(rosters_raw[roster_row[i]]):
                     if pid in last_t:
                         f[j, :5] = [np.log1p(max(row.game_seconds - last_t[pid], 0)), 0,
@@ -156,6 +182,9 @@ def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history):
                         f[j, 5] = pid in on_prev
                         if pid in last_on:
                             f[j, 6] = np.log1p(max(row.game_seconds - last_on[pid], 0))
+                    if lineup:
+                        now = list(row.on_ice_for) if row.on_ice_for is not None else []
+                        f[j, 7], f[j, 8] = pid in now, bool(now)
                 out[i] = f
             for pid in {row.player_id, row.player2_id}:  # once per event
                 if isinstance(pid, str):
@@ -168,12 +197,14 @@ def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history):
     return out
 
 
-@pytest.mark.parametrize("on_ice_history", [False, True])
-def test_history_features_match_the_definition(tables, on_ice_history):
+@pytest.mark.parametrize(("on_ice_history", "lineup"), [(False, False), (True, False),
+                                                        (False, True), (True, True)])
+def test_history_features_match_the_definition(tables, on_ice_history, lineup):
     from hockey_vae.sequences import _recency_features
 
     split = split_games(tables.games)
-    enc = SequenceEncoder(on_ice_history=on_ice_history).fit(tables, split["train"])
+    enc = SequenceEncoder(on_ice_history=on_ice_history, lineup=lineup).fit(
+        tables, split["train"])
     games = split["test"]
     data = enc.transform(tables, games)
     ev = tables.events[tables.events["game_id"].isin(games)].reset_index(drop=True)
@@ -184,9 +215,10 @@ def test_history_features_match_the_definition(tables, on_ice_history):
     index = {k: r for r, k in enumerate(keys)}
     roster_row = np.array([index.get((g, t), -1) for g, t in zip(ev["game_id"], ev["team"],
                                                                  strict=True)])
+    ev.loc[ev.index % 7 == 0, "on_ice_for"] = None  # some events without a lineup
     fast = _recency_features(ev, data.offsets, roster_row, raw, max(map(len, raw)),
-                             data.target, on_ice_history)
-    slow = _slow_recency(ev, raw, roster_row, data.target, on_ice_history)
+                             data.target, on_ice_history, lineup)
+    slow = _slow_recency(ev, raw, roster_row, data.target, on_ice_history, lineup)
     assert slow
     for i, f in slow.items():
         np.testing.assert_allclose(fast[i, :len(f)], f, rtol=1e-5, atol=1e-6)

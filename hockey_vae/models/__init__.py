@@ -43,18 +43,20 @@ def _check_name(name: str) -> None:
 
 
 def default_config(name: str, n_players: int, n_teams: int,
-                   overrides: dict[str, Any] | None = None) -> Any:
+                   overrides: dict[str, Any] | None = None, lineup: bool = False) -> Any:
     """The default config for model `name` with vocabulary sizes filled in.
 
     `overrides` may set any field (nested `encoder` fields for the cvae as a dict);
-    an unknown key raises ValueError naming it.
+    an unknown key raises ValueError naming it. `lineup`: the data carry the on-ice
+    features of event t (`SequenceEncoder(lineup=True)`), so every neural model reads them.
     """
     _check_name(name)
     overrides = dict(overrides or {})
     if name in ("frequency", "uniform"):
         cfg: Any = CountConfig(n_players=n_players, n_teams=n_teams)
     else:
-        enc = LSTMConfig(n_players=n_players, n_teams=n_teams, history=name != "lstm-nohist")
+        enc = LSTMConfig(n_players=n_players, n_teams=n_teams, history=name != "lstm-nohist",
+                         lineup=lineup)
         enc_over = overrides.pop("encoder", {}) if name == "cvae" else overrides
         enc = _replace(enc, enc_over, "encoder")
         if name != "cvae":

@@ -33,7 +33,9 @@ def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
 
     Shapes: logits (..., V), mask broadcastable to logits.
     """
-    return torch.log_softmax(logits.float().masked_fill(~mask, NEG_INF), dim=-1)
+    # torch.where is several times faster than masked_fill(~mask) on CPU (one pass, no
+    # inverted copy of the mask); the result is the same
+    return torch.log_softmax(torch.where(mask, logits.float(), NEG_INF), dim=-1)
 
 
 def dropout_targets(target: Tensor, backoff: Tensor, rate: float, training: bool,

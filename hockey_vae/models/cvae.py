@@ -22,7 +22,12 @@ from hockey_vae.core.distributions import (
     reparameterize,
 )
 from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
-from hockey_vae.models.lstm import CandidateHistory, ContextEncoder, LSTMConfig
+from hockey_vae.models.lstm import (
+    CandidateHistory,
+    ContextEncoder,
+    LSTMConfig,
+    uses_candidate_features,
+)
 from hockey_vae.schema import POSITIONS
 from hockey_vae.sequences import Batch
 
@@ -68,7 +73,7 @@ class PlayerCVAE(PlayerModel):
         self.post_net = _mlp(e.d_context + cfg.d_player_q, cfg.d_hidden, 2 * cfg.d_z)
         d_dec = (e.d_context if cfg.decoder_context else 0) + cfg.d_z
         self.decoder = _mlp(d_dec, cfg.d_hidden, e.n_players)
-        self.history = CandidateHistory(e) if e.history and e.recency else None
+        self.history = CandidateHistory(e) if uses_candidate_features(e) else None
         self.kl_weight = cfg.beta if cfg.warmup_epochs <= 0 else 0.0
 
     def on_epoch_start(self, epoch: int) -> None:

@@ -15,9 +15,10 @@ from torch import Tensor, nn
 
 from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
 from hockey_vae.schema import EVENT_TYPES
-from hockey_vae.sequences import N_RECENCY, NUM_FEATURES, Batch
+from hockey_vae.sequences import HISTORY_COLUMNS, LINEUP_COLUMNS, N_RECENCY, NUM_FEATURES, Batch
 
-__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "LSTMClassifier"]
+__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "LSTMClassifier",
+           "uses_candidate_features"]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class LSTMConfig:
     history: bool = True  # feed previous events' acting players (False = `lstm-nohist`)
     recency: bool = True  # with history: per-candidate "last seen" features of the roster
     d_recency: int = 32  # width of the per-candidate history scorer
+    lineup: bool = False  # per-candidate "on the ice at t" features (`lineup` variant; any model)
     player_dropout: float = 0.2  # prob. a history player id is replaced by its position token
     unk_rate: float = 0.0  # prob. a training target alone is replaced by its cold-start token
     # (superseded by the game-level TrainConfig.unseen_rate; kept for old configs)
@@ -86,16 +88,24 @@ class ContextEncoder(nn.Module):
 
 
 class CandidateHistory(nn.Module):
-    """Per-candidate logit bonus from what earlier events say about each roster player.
+    """Per-candidate logit bonus from what the game says about each roster player.
 
     bonus[n, j] = <g(context_n), h(phi_nj)> + b(phi_nj) for roster slot j of event n, with
-    phi the history features of `sequences._recency_features` (time and events since the
-    player last appeared, appearances so far, ...). It reads only events before t, so it is
-    player history, like the LSTM's player embeddings; `lstm-nohist` has none of it.
+    phi the features of `sequences._recency_features`. Its history columns (time and events
+    since the player last appeared, appearances so far, ...) read only events before t, so
+    they are player history, like the LSTM's player embeddings, and `lstm-nohist` drops
+    them; the lineup columns (on the ice at t) are current context, used by every model
+    when `cfg.lineup` is set.
     """
 
     def __init__(self, cfg: LSTMConfig):
         super().__init__()
+        keep = torch.zeros(N_RECENCY)
+        if cfg.history and cfg.recency:
+            keep[list(HISTORY_COLUMNS)] = 1.0
+        if cfg.lineup:
+            keep[list(LINEUP_COLUMNS)] = 1.0
+        self.register_buffer("keep", keep, persistent=False)
         d = cfg.d_recency
         self.h = nn.Sequential(nn.Linear(N_RECENCY, d), nn.ReLU(), nn.Linear(d, d), nn.ReLU())
         self.g = nn.Linear(cfg.d_context, d)
@@ -109,7 +119,7 @@ class CandidateHistory(nn.Module):
         history features, so the token gets that player's bonus (the largest, when it
         stands for several players).
         """
-        h = self.h(batch.tgt_recency)  # (N, W, d)
+        h = self.h(batch.tgt_recency * self.keep)  # (N, W, d)
         bonus = (h * self.g(ctx)[:, None, :]).sum(-1) + self.b(h).squeeze(-1)  # (N, W)
         idx = batch.tgt_roster
         keep = idx >= 1
@@ -119,6 +129,11 @@ class CandidateHistory(nn.Module):
         out = out.scatter_reduce(1, idx, src, reduce="amax", include_self=True)
         out = torch.where(out > -1e4 + 1, out, torch.zeros_like(out))
         return out[:, :self.n_players]
+
+
+def uses_candidate_features(cfg: LSTMConfig) -> bool:
+    """Whether a model with encoder config `cfg` adds the per-candidate bonus."""
+    return (cfg.history and cfg.recency) or cfg.lineup
 
 
 class LSTMClassifier(PlayerModel):
@@ -132,7 +147,7 @@ class LSTMClassifier(PlayerModel):
         self.encoder = ContextEncoder(cfg, backoff)
         self.head = nn.Sequential(nn.Linear(cfg.d_context, cfg.d_context), nn.ReLU(),
                                   nn.Linear(cfg.d_context, cfg.n_players))
-        self.history = CandidateHistory(cfg) if cfg.history and cfg.recency else None
+        self.history = CandidateHistory(cfg) if uses_candidate_features(cfg) else None
 
     def context(self, batch: Batch) -> Tensor:
         """(N, d_context) context of each target event."""

@@ -75,3 +75,28 @@ def test_save_load_round_trip(tmp_path):
     again.eval()
     batch = collate(data, [0])
     assert torch.equal(model.logits(batch), again.logits(batch))
+
+
+def test_lineup_reaches_every_model_but_history_columns_stay_out_of_nohist():
+    from hockey_vae.sequences import HISTORY_COLUMNS, LINEUP_COLUMNS
+
+    torch.manual_seed(0)
+    t = toy_tables(n_games=12, seed=2)
+    split = split_games(t.games)
+    enc = SequenceEncoder(lineup=True).fit(t, split["train"])
+    data = enc.transform(t, split["train"])
+    small = {"hidden": 16, "d_context": 16}
+    for name in ("lstm", "lstm-nohist"):
+        model = build_model(name, default_config(name, len(enc.vocab_), len(enc.teams_), small,
+                                                 lineup=True)).eval()
+        assert model.history is not None
+        batch = collate(data, [0])
+        ref = model.logits(batch)
+        hist = collate(data, [0])
+        hist.tgt_recency[..., list(HISTORY_COLUMNS)] += 1.0
+        assert torch.equal(ref, model.logits(hist)) == (name == "lstm-nohist")
+        lineup = collate(data, [0])
+        lineup.tgt_recency[..., LINEUP_COLUMNS[0]] = 1.0 - lineup.tgt_recency[..., LINEUP_COLUMNS[0]]
+        assert not torch.allclose(ref, model.logits(lineup))
+    plain = default_config("lstm-nohist", len(enc.vocab_), len(enc.teams_), small)
+    assert build_model("lstm-nohist", plain).history is None
