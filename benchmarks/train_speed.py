@@ -112,8 +112,19 @@ def main() -> None:
             (lambda k=k: len(predict(model, test, n_samples=k, batch_games=16).player))
             for k in (1, 10, 100)}
     jobs["evaluate lstm, 3 candidate sets"] = lambda: len(predict(lstm, test, batch_games=16).player)
+    eval_games = split["test"][:args.eval_games]
+    jobs["evaluate lstm, 3 candidate sets, incl. encoding"] = lambda: len(
+        predict(lstm, enc.transform(tables, eval_games), batch_games=16).player)
+
+    def posterior_only() -> int:
+        with torch.no_grad():
+            return sum(len(model.embed(b)[0]) for b in iterate_batches(test, 16))
+
+    jobs["embed: cvae posterior on encoded games"] = posterior_only
+    jobs["encode games (SequenceEncoder.transform)"] = lambda: enc.transform(
+        tables, eval_games).n_targets
     jobs["embed_events (cvae posterior, incl. encoding)"] = lambda: len(
-        embed_events(run, tables, split["test"][:args.eval_games], batch_games=16))
+        embed_events(run, tables, eval_games, batch_games=16))
     rates = {}
     for name, job in jobs.items():  # best of 3: the machine is shared, contention only slows
         best = 0.0
@@ -130,8 +141,8 @@ def main() -> None:
         f"- data: {label}; {len(batches)} batches of {cfg_t.batch_games} games timed in 3 "
         f"passes, best pass reported ({n} target events); vocabulary {V}", f"- commit: `{git_commit()}`",
         f"- torch {torch.__version__}, {args.threads} threads "
-        "(the machine's 2 cores were shared with other jobs: rates are lower bounds; "
-        "evaluation/embedding rates are the best of 3 repeats)", "",
+        "(evaluation/embedding rates are the best of 3 repeats: contention on a shared "
+        "machine only lowers a rate, so every rate is a lower bound)", "",
         "| quantity | value |", "|---|---|",
         f"| model FLOPs per training event (fwd+bwd) | {flops_per_event / 1e6:.2f} M "
         f"({counted / 1e6:.2f} M counted by FlopCounterMode + {lstm_per_target / 1e6:.2f} M "

@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 
+from hockey_vae.core.config import checked_fields
 from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
 from hockey_vae.io import atomic_path
 from hockey_vae.models import (
@@ -81,22 +82,7 @@ class TrainConfig:
 
 def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
     """TrainConfig from a dict; an unknown key raises ValueError naming it."""
-    names = {f.name: f for f in dataclasses.fields(TrainConfig)}
-    bad = sorted(set(data) - set(names))
-    if bad:
-        raise ValueError(f"unknown train config key(s) {bad}; known: {sorted(names)}")
-    clean = {}
-    for key, value in data.items():
-        default = getattr(TrainConfig(), key)
-        if isinstance(default, tuple):
-            value = tuple(value)
-        elif isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ValueError(f"train config key {key!r} must be true/false, got {value!r}")
-        elif isinstance(default, (int, float)):
-            value = type(default)(value)
-        clean[key] = value
-    return TrainConfig(**clean)
+    return TrainConfig(**checked_fields(TrainConfig, data, "train config"))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 from torch import Tensor
 
+from hockey_vae.core.config import checked_fields
 from hockey_vae.models.base import ModelOutput, PlayerModel, masked_log_softmax
 from hockey_vae.models.baselines import CountConfig, FrequencyModel, UniformModel
 from hockey_vae.models.cvae import CVAEConfig, PlayerCVAE
@@ -66,17 +67,7 @@ def default_config(name: str, n_players: int, n_teams: int,
 
 
 def _replace(cfg: Any, overrides: dict[str, Any], where: str) -> Any:
-    names = {f.name for f in dataclasses.fields(cfg)}
-    clean = {}
-    for key, value in overrides.items():
-        if key not in names:
-            raise ValueError(f"unknown {where} config key {key!r}; known: {sorted(names)}")
-        default = getattr(cfg, key)
-        if isinstance(default, bool) and not isinstance(value, bool):
-            raise ValueError(f"{where} config key {key!r} must be true/false, got {value!r}")
-        if isinstance(default, (int, float)) and not isinstance(default, bool):
-            value = type(default)(value)
-        clean[key] = value
+    clean = checked_fields(type(cfg), overrides, f"{where} config", current=cfg)
     return dataclasses.replace(cfg, **clean) if clean else cfg
 
 
@@ -90,10 +81,10 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     _check_name(name)
     if name == "cvae":
         data = dict(data)
-        return CVAEConfig(encoder=LSTMConfig(**data.pop("encoder")), **data)
-    if name in ("frequency", "uniform"):
-        return CountConfig(**data)
-    return LSTMConfig(**data)
+        encoder = LSTMConfig(**checked_fields(LSTMConfig, data.pop("encoder"), "encoder config"))
+        return CVAEConfig(encoder=encoder, **checked_fields(CVAEConfig, data, "cvae config"))
+    cls = CountConfig if name in ("frequency", "uniform") else LSTMConfig
+    return cls(**checked_fields(cls, data, f"{name} config"))
 
 
 def build_model(name: str, cfg: Any, backoff: Tensor | None = None,

@@ -64,7 +64,7 @@ def test_free_bits_floor_the_penalised_kl():
 def test_invalid_config_names_allowed_values():
     with pytest.raises(ValueError, match="gaussian_learned"):
         VAEConfig(likelihood="poisson")
-    with pytest.raises(ValueError, match="unknown VAEConfig keys"):
+    with pytest.raises(ValueError, match="unknown VAEConfig key"):
         VAEConfig.from_dict({"input_dim": 3, "latent": 2})
 
 
