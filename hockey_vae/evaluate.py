@@ -138,7 +138,7 @@ def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDI
         for c, (logp, ll, ll_small) in scores.items():
             # a cold-start token's mass is shared by the unseen players it stands for
             log_m = unseen_counts(batch, c).log()  # (N, N_SPECIAL)
-            logp = torch.cat([logp[:, :N_SPECIAL] - log_m, logp[:, N_SPECIAL:]], 1)
+            logp[:, :N_SPECIAL] -= log_m  # in place: `score` returns a fresh tensor per set
             share = log_m.gather(1, y.clamp(max=N_SPECIAL - 1)[:, None]).squeeze(1)
             share = torch.where(y < N_SPECIAL, share, torch.zeros_like(share))
             ll = ll - share

@@ -21,7 +21,7 @@ def league():
 @pytest.fixture(scope="module")
 def fitted(league, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
-    est = PlayerEmbedder(model_overrides=TINY, train_config={"epochs": 2, "seed": 0},
+    est = PlayerEmbedder(model_overrides=TINY, train_config={"epochs": 6, "seed": 0, "patience": 6},
                          validation_fraction=0.25, run_dir=str(run_dir))
     return est.fit(league)
 
