@@ -24,7 +24,7 @@ from hockey_vae.embed import embed_events
 from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import build_model, default_config
-from hockey_vae.sequences import SequenceEncoder, as_tables, candidate_mask, split_games
+from hockey_vae.sequences import SequenceEncoder, as_tables, split_games, training_candidates
 from hockey_vae.train import Run, TrainConfig, _vocab_maps
 
 
@@ -66,7 +66,7 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=cfg_t.lr)
 
     def step(batch):
-        masks = {c: candidate_mask(batch, c, V) for c in cfg_t.train_candidates}
+        masks = training_candidates(batch, cfg_t.train_candidates, V)
         out = model(batch, masks)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()

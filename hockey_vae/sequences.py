@@ -41,6 +41,8 @@ __all__ = [
     "Batch",
     "collate",
     "candidate_mask",
+    "candidate_lists",
+    "training_candidates",
     "unseen_counts",
 ]
 
@@ -670,6 +672,39 @@ def candidate_mask(batch: Batch, kind: str, n_vocab: int) -> Any:
         mask[empty] = True
     mask[:, 0] = False
     return mask
+
+
+def candidate_lists(batch: Batch, kind: str) -> tuple[Any, Any, Any]:
+    """The `roster` / `on_ice` candidate sets of `candidate_mask` as short lists.
+
+    Returns idx (N, C) long, valid (N, C) bool and full (N,) bool: row n's candidates are
+    the distinct entries idx[n][valid[n]] (never index 0); rows with `full` have no list at
+    all and fall back to every player, as in the mask. Scoring a few dozen listed players
+    instead of the whole vocabulary is what makes evaluation cheap.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    if kind not in ("roster", "on_ice"):
+        raise ValueError(f"candidate lists exist for 'roster' and 'on_ice', not {kind!r}")
+    lists = batch.tgt_roster
+    if kind == "on_ice":
+        on = batch.tgt_on_ice
+        width = max(lists.shape[1], on.shape[1])
+        has = (on >= 0).any(1, keepdim=True)
+        lists = torch.where(has, F.pad(on, (0, width - on.shape[1]), value=-1),
+                            F.pad(lists, (0, width - lists.shape[1]), value=-1))
+    idx = lists.sort(1).values
+    valid = idx >= 1
+    valid[:, 1:] &= idx[:, 1:] != idx[:, :-1]  # several unseen players share one token
+    return idx.clamp(min=0), valid, ~valid.any(1)
+
+
+def training_candidates(batch: Batch, names: Sequence[str], n_vocab: int) -> dict[str, Any]:
+    """The candidate sets of a training loss: the (N, n_vocab) mask for `all`, the short
+    lists of `candidate_lists` for `roster` and `on_ice` (same sets, much less work)."""
+    return {c: candidate_mask(batch, c, n_vocab) if c == "all" else candidate_lists(batch, c)
+            for c in names}
 
 
 def unseen_counts(batch: Batch, kind: str) -> Any:

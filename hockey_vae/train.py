@@ -42,8 +42,8 @@ from hockey_vae.sequences import (
     CANDIDATE_SETS,
     SequenceEncoder,
     as_tables,
-    candidate_mask,
     split_games,
+    training_candidates,
     unknown_token,
 )
 
@@ -272,7 +272,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         for games in bar:
             batch = next(iterate_batches(train_enc, len(games), games)).to(device)
             batch = simulate_unseen(batch, backoff, cfg.unseen_rate)
-            masks = {c: candidate_mask(batch, c, n_vocab) for c in cfg.train_candidates}
+            masks = training_candidates(batch, cfg.train_candidates, n_vocab)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 out = wrapped(batch, masks)
             opt.zero_grad(set_to_none=True)

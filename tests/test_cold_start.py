@@ -108,7 +108,7 @@ def test_token_gets_the_history_bonus_of_its_unseen_players(held_out):
     hist = CandidateHistory(LSTMConfig(n_players=len(enc.vocab_), d_context=8))
     ctx = torch.randn(batch.n_targets, 8)
     with torch.no_grad():
-        out = hist(batch, ctx)
+        out = hist(batch, ctx).dense(len(enc.vocab_))
         h = hist.h(batch.tgt_recency)
         slot = (h * hist.g(ctx)[:, None, :]).sum(-1) + hist.b(h).squeeze(-1)  # (N, W)
     lw, roster = unknown_token("LW"), batch.tgt_roster

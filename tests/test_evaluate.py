@@ -44,3 +44,77 @@ def test_summary_counts_unknown_and_not_in_set():
     assert ev.summary.set_index("candidates").loc["sparse"].n_events == 2  # player 7 twice
     assert ev.unknown["n_events"] == 1
     assert set(ev.to_dict()) == {"roster", "sparse"}
+
+
+def _edge_case_batch():
+    """A toy batch plus the cases the short lists must get right: an event without an
+    on-ice list (roster fallback), one without any list (every player), one whose truth is
+    off its list, and two unseen players sharing their position's token."""
+    from _toy import toy_tables
+
+    from hockey_vae.sequences import SequenceEncoder, collate, split_games
+
+    t = toy_tables(n_games=8, seed=4)
+    split = split_games(t.games)
+    enc = SequenceEncoder().fit(t, split["train"])
+    batch = collate(enc.transform(t, split["train"]), [0, 1])
+    batch.tgt_on_ice[0] = -1
+    batch.tgt_on_ice[1] = -1
+    batch.tgt_roster[1] = -1
+    batch.tgt_on_ice[2, 0] = (int(batch.tgt_player[2]) + 1) % len(enc.vocab_) or 7
+    batch.tgt_on_ice[2, 1:] = -1  # truth is off the list
+    batch.tgt_roster[3, :2] = 3  # two unseen players of position 3's token
+    batch.tgt_on_ice[3, :2] = 3
+    return batch, len(enc.vocab_)
+
+
+def test_candidate_lists_are_the_masks_in_short():
+    from hockey_vae.sequences import candidate_lists, candidate_mask
+
+    batch, V = _edge_case_batch()
+    for kind in ("roster", "on_ice"):
+        idx, valid, full = candidate_lists(batch, kind)
+        mask = torch.zeros((len(idx), V), dtype=torch.bool)
+        rows = torch.arange(len(idx))[:, None].expand_as(idx)
+        mask[rows[valid], idx[valid]] = True
+        mask[full] = True
+        mask[:, 0] = False
+        assert torch.equal(mask, candidate_mask(batch, kind, V)), kind
+        assert full.tolist()[:2] == [False, True]
+
+
+def test_short_list_scores_equal_the_mask_scores():
+    from hockey_vae.evaluate import _compact_scores, _mask_scores
+
+    torch.manual_seed(0)
+    batch, V = _edge_case_batch()
+    logits = torch.randn(batch.n_targets, V) * 3
+    y = batch.tgt_player
+    for kind in ("roster", "on_ice"):
+        short = _compact_scores(logits, batch, kind, y, V)
+        full = _mask_scores(logits, batch, kind, y, V)
+        assert torch.equal(short["in_set"], full["in_set"])
+        if kind == "on_ice":
+            assert not bool(short["in_set"][2])
+        ok = full["in_set"]
+        for key in ("ll", "top1", "top5"):
+            torch.testing.assert_close(short[key][ok], full[key][ok], rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(short["ptop"], full["ptop"], rtol=1e-5, atol=1e-6)
+
+
+def test_training_loss_on_short_lists_equals_the_masked_loss_and_its_gradient():
+    from hockey_vae.models.base import candidate_nll
+    from hockey_vae.sequences import candidate_lists, candidate_mask
+
+    torch.manual_seed(2)
+    batch, V = _edge_case_batch()
+    y = batch.tgt_player
+    for kind in ("roster", "on_ice"):
+        a = (torch.randn(batch.n_targets, V) * 3).requires_grad_()
+        b = a.detach().clone().requires_grad_()
+        loss_mask = candidate_nll(a, candidate_mask(batch, kind, V), y)
+        loss_list = candidate_nll(b, candidate_lists(batch, kind), y)
+        torch.testing.assert_close(loss_list, loss_mask)
+        loss_mask.backward()
+        loss_list.backward()
+        torch.testing.assert_close(b.grad, a.grad, rtol=1e-5, atol=1e-7)

@@ -8,13 +8,14 @@ training and evaluation alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from hockey_vae.sequences import N_SPECIAL, Batch
 
-__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "dropout_targets",
+__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "candidate_nll", "dropout_targets",
            "simulate_unseen", "NEG_INF"]
 
 NEG_INF = -1e9  # finite, so masked logits never produce NaN in bf16/fp32 arithmetic
@@ -36,6 +37,30 @@ def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
     # torch.where is several times faster than masked_fill(~mask) on CPU (one pass, no
     # inverted copy of the mask); the result is the same
     return torch.log_softmax(torch.where(mask, logits.float(), NEG_INF), dim=-1)
+
+
+def candidate_nll(logits: Tensor, candidates: Any, y: Tensor) -> Tensor:
+    """Mean -log p(y) over a candidate set, the truth always counted as a candidate.
+
+    `candidates` is an (N, V) bool mask, or the short lists (index, valid, full) of
+    `sequences.candidate_lists`, where the log-normaliser is taken over a few dozen
+    gathered logits instead of the whole vocabulary (rows with `full` use all players).
+    """
+    rows = torch.arange(len(y), device=y.device)
+    if isinstance(candidates, Tensor):
+        mask = candidates.clone()
+        mask[rows, y] = True
+        return -masked_log_softmax(logits, mask)[rows, y].mean()
+    index, valid, full = candidates
+    logits = logits.float()
+    truth = logits[rows, y]
+    listed = (valid & (index == y[:, None])).any(1)
+    picked = torch.where(valid, logits.gather(1, index), NEG_INF)
+    extra = torch.where(listed, torch.full_like(truth, NEG_INF), truth)  # truth off its list
+    lse = torch.logsumexp(torch.cat([picked, extra[:, None]], 1), 1)
+    if bool(full.any()):  # no list at all: every player but index 0
+        lse = torch.where(full, torch.logsumexp(logits[:, 1:], 1), lse)
+    return (lse - truth).mean()
 
 
 def dropout_targets(target: Tensor, backoff: Tensor, rate: float, training: bool,

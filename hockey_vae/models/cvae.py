@@ -21,11 +21,18 @@ from hockey_vae.core.distributions import (
     kl_diag_gaussians,
     reparameterize,
 )
-from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
+from hockey_vae.models.base import (
+    ModelOutput,
+    PlayerModel,
+    candidate_nll,
+    dropout_targets,
+    masked_log_softmax,
+)
 from hockey_vae.models.lstm import (
     CandidateHistory,
     ContextEncoder,
     LSTMConfig,
+    SlotBonus,
     uses_candidate_features,
 )
 from hockey_vae.schema import POSITIONS
@@ -95,15 +102,15 @@ class PlayerCVAE(PlayerModel):
         mu, logvar = self.post_net(torch.cat([ctx, emb], -1)).chunk(2, -1)
         return mu, logvar.clamp(-8.0, 8.0)
 
-    def decode(self, z: Tensor, ctx: Tensor, bonus: Tensor | None = None) -> Tensor:
+    def decode(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
-        `bonus` (N, V) is the candidate-history term, added to every sample."""
+        `bonus` is the candidate-history term (a SlotBonus), added to every sample."""
         if self.cfg.decoder_context:
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
         logits = self.decoder(z)
-        return logits if bonus is None else logits + bonus
+        return logits if bonus is None else bonus.add_to(logits)
 
-    def bonus(self, batch: Batch, ctx: Tensor) -> Tensor | None:
+    def bonus(self, batch: Batch, ctx: Tensor) -> SlotBonus | None:
         return None if self.history is None else self.history(batch, ctx)
 
     def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
@@ -114,12 +121,7 @@ class PlayerCVAE(PlayerModel):
         mu_q, lv_q = self.posterior(ctx, y)
         z = reparameterize(mu_q, lv_q)
         logits = self.decode(z, ctx, self.bonus(batch, ctx))
-        rows = torch.arange(len(y), device=y.device)
-        terms = {}
-        for name, mask in masks.items():
-            mask = mask.clone()
-            mask[rows, y] = True
-            terms[f"nll_{name}"] = -masked_log_softmax(logits, mask).gather(1, y[:, None]).mean()
+        terms = {f"nll_{name}": candidate_nll(logits, cands, y) for name, cands in masks.items()}
         recon = torch.stack(list(terms.values())).mean()
         kl_dim = kl_diag_gaussians(mu_q.float(), lv_q.float(), mu_p.float(), lv_p.float())
         kl = kl_dim.sum(-1).mean()

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from hockey_vae.models.base import ModelOutput, PlayerModel, dropout_targets, masked_log_softmax
+from hockey_vae.models.base import ModelOutput, PlayerModel, candidate_nll, dropout_targets
 from hockey_vae.schema import EVENT_TYPES
 from hockey_vae.sequences import HISTORY_COLUMNS, LINEUP_COLUMNS, N_RECENCY, NUM_FEATURES, Batch
 
-__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "LSTMClassifier",
+__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "SlotBonus", "LSTMClassifier",
            "uses_candidate_features"]
 
 
@@ -112,8 +112,8 @@ class CandidateHistory(nn.Module):
         self.b = nn.Linear(d, 1)
         self.n_players = cfg.n_players
 
-    def forward(self, batch: Batch, ctx: Tensor) -> Tensor:
-        """(N, n_players) bonus, zero off the roster.
+    def forward(self, batch: Batch, ctx: Tensor) -> SlotBonus:
+        """The bonus of each distinct roster entry, to add onto (..., N, n_players) logits.
 
         A roster slot held by a player unseen in training (its cold-start token) keeps its
         history features, so the token gets that player's bonus (the largest, when it
@@ -122,13 +122,36 @@ class CandidateHistory(nn.Module):
         h = self.h(batch.tgt_recency * self.keep)  # (N, W, d)
         bonus = (h * self.g(ctx)[:, None, :]).sum(-1) + self.b(h).squeeze(-1)  # (N, W)
         idx = batch.tgt_roster
-        keep = idx >= 1
-        idx = torch.where(keep, idx, torch.full_like(idx, self.n_players))
-        src = torch.where(keep, bonus, torch.full_like(bonus, -1e4))
-        out = bonus.new_full((bonus.shape[0], self.n_players + 1), -1e4)
-        out = out.scatter_reduce(1, idx, src, reduce="amax", include_self=True)
-        out = torch.where(out > -1e4 + 1, out, torch.zeros_like(out))
-        return out[:, :self.n_players]
+        valid = idx >= 1
+        same = (idx[:, :, None] == idx[:, None, :]) & valid[:, None, :]  # (N, W, W)
+        best = torch.where(same, bonus[:, None, :], torch.full_like(bonus[:, None, :], -1e4))
+        best = best.amax(-1)  # the largest bonus among the slots sharing this entry
+        first = ~torch.tril(same, diagonal=-1).any(-1)  # first slot of each entry
+        keep = valid & first
+        return SlotBonus(idx.clamp(min=0), torch.where(keep, best, torch.zeros_like(best)))
+
+
+@dataclass
+class SlotBonus:
+    """A logit bonus on a few vocabulary entries per event: `value` (N, W) at `index`
+    (N, W), each entry at most once (padding adds 0 to entry 0).
+
+    Adding it with `scatter_add` touches N x W logits instead of materialising an
+    (N, n_players) tensor, which made the bonus the costliest part of evaluation.
+    """
+
+    index: Tensor
+    value: Tensor
+
+    def add_to(self, logits: Tensor) -> Tensor:
+        """`logits` (..., N, V) plus the bonus (broadcast over leading sample dims)."""
+        shape = (*logits.shape[:-1], self.index.shape[-1])
+        return logits.scatter_add(-1, self.index.expand(shape),
+                                  self.value.to(logits.dtype).expand(shape))
+
+    def dense(self, n_vocab: int) -> Tensor:
+        """(N, n_vocab) form, zero off the listed entries (for tests and inspection)."""
+        return self.add_to(self.value.new_zeros((self.index.shape[0], n_vocab)))
 
 
 def uses_candidate_features(cfg: LSTMConfig) -> bool:
@@ -157,15 +180,11 @@ class LSTMClassifier(PlayerModel):
         logits = self.logits(batch)
         y = dropout_targets(batch.tgt_player, self.encoder.backoff, self.cfg.unk_rate,
                             self.training)
-        terms = {}
-        for name, mask in masks.items():
-            mask = mask.clone()
-            mask[torch.arange(len(y), device=y.device), y] = True  # the truth is a candidate
-            terms[f"nll_{name}"] = -masked_log_softmax(logits, mask).gather(1, y[:, None]).mean()
+        terms = {f"nll_{name}": candidate_nll(logits, cands, y) for name, cands in masks.items()}
         loss = torch.stack(list(terms.values())).mean()
         return ModelOutput(loss=loss, terms=terms)
 
     def logits(self, batch: Batch) -> Tensor:
         ctx = self.context(batch)
         logits = self.head(ctx)
-        return logits if self.history is None else logits + self.history(batch, ctx)
+        return logits if self.history is None else self.history(batch, ctx).add_to(logits)

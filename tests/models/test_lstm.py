@@ -100,3 +100,29 @@ def test_lineup_reaches_every_model_but_history_columns_stay_out_of_nohist():
         assert not torch.allclose(ref, model.logits(lineup))
     plain = default_config("lstm-nohist", len(enc.vocab_), len(enc.teams_), small)
     assert build_model("lstm-nohist", plain).history is None
+
+
+def test_slot_bonus_takes_the_largest_bonus_of_a_shared_entry_and_adds_to_samples():
+    from hockey_vae.models.lstm import CandidateHistory
+
+    torch.manual_seed(1)
+    model, data, V = _setup()
+    batch = collate(data, [0])
+    batch.tgt_roster[0, :3] = 3  # three unseen players behind one cold-start token
+    batch.tgt_roster[1, -2:] = -1  # padding
+    batch.tgt_recency.normal_()
+    hist = CandidateHistory(model.cfg)
+    ctx = torch.randn(batch.n_targets, model.cfg.d_context)
+    bonus = hist(batch, ctx)
+    # reference: the per-slot scores, then per entry the max over its slots, zero elsewhere
+    h = hist.h(batch.tgt_recency * hist.keep)
+    per_slot = (h * hist.g(ctx)[:, None, :]).sum(-1) + hist.b(h).squeeze(-1)
+    ref = torch.zeros(batch.n_targets, V)
+    for n in range(batch.n_targets):
+        for j, v in enumerate(batch.tgt_roster[n].tolist()):
+            if v >= 1:
+                ref[n, v] = per_slot[n, j] if ref[n, v] == 0 else max(ref[n, v], per_slot[n, j])
+    torch.testing.assert_close(bonus.dense(V), ref)
+    assert ref[0, 3] == per_slot[0, :3].max()
+    logits = torch.randn(4, batch.n_targets, V)
+    torch.testing.assert_close(bonus.add_to(logits), logits + ref)
