@@ -2,7 +2,8 @@
 
     python benchmarks/seeds.py reports/A.json runs/B.json ... --out reports/NAME.md
 
-Each JSON is a `hockey-vae benchmark` output. Per model and candidate set: the test
+Each JSON is a `hockey-vae benchmark` output; `X.json+Y.json` joins the models of two runs of
+one seed (say a CVAE variant and the LSTM it is compared with), the first one's winning. Per model and candidate set: the test
 log-likelihood of every seed, its mean and standard deviation, and per seed the CVAE minus
 LSTM difference, so "the CVAE beats the LSTM" can be told apart from seed noise.
 """
@@ -18,12 +19,23 @@ import numpy as np
 SETS = ("roster", "on_ice", "sparse")
 
 
+def _merged(arg: str) -> dict:
+    """One seed's benchmark JSON; with `a.json+b.json`, b's models are added to a's."""
+    parts = [json.loads(Path(f).read_text()) for f in arg.split("+")]
+    out = parts[0]
+    for extra in parts[1:]:
+        if extra.get("seed") != out.get("seed"):
+            raise ValueError(f"{arg}: joined runs have different seeds")
+        out["models"] = {**extra["models"], **out["models"]}
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("reports", nargs="+", help="benchmark JSON files, one per seed")
+    p.add_argument("reports", nargs="+", help="benchmark JSON files, one per seed (a+b joins)")
     p.add_argument("--out", required=True, help="markdown file to write")
     args = p.parse_args()
-    runs = [json.loads(Path(f).read_text()) for f in args.reports]
+    runs = [_merged(arg) for arg in args.reports]
     seeds = [r.get("seed") for r in runs]
     models = [m for m in ("cvae", "lstm", "lstm_nohist") if all(m in r["models"] for r in runs)]
     lines = ["# Seed spread of the player-identification benchmark", "",
