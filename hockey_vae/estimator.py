@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from hockey_vae.embed import embed_events
 from hockey_vae.evaluate import iterate_batches
 from hockey_vae.sequences import CANDIDATE_SETS, as_tables, candidate_mask, split_games
-from hockey_vae.train import Run, TrainConfig, fit, load_run
+from hockey_vae.train import Run, TrainConfig, fit, load_run, train_config_from_dict
 
 __all__ = ["PlayerEmbedder"]
 
@@ -70,7 +70,7 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
             raise ValueError(f"candidates must be one of {CANDIDATE_SETS}, got {self.candidates!r}")
         cfg = self.train_config
         if isinstance(cfg, dict):
-            cfg = TrainConfig(**cfg)
+            cfg = train_config_from_dict(cfg)
         t = as_tables(tables)
         split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
         run = fit(t, self.run_dir, self.model, model_overrides=self.model_overrides,

@@ -40,6 +40,8 @@ def test_bad_parameters_are_named(league):
         PlayerEmbedder(validation_fraction=1.5).fit(league)
     with pytest.raises(ValueError, match="candidates"):
         PlayerEmbedder(candidates="bench").fit(league)
+    with pytest.raises(ValueError, match="unknown train config key.*'epoch'"):
+        PlayerEmbedder(train_config={"epoch": 2}).fit(league)
 
 
 def test_proba_rows_align_with_embeddings_and_respect_roster(fitted, league):
