@@ -22,7 +22,6 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from hockey_vae.models.base import NEG_INF, masked_log_softmax
 from hockey_vae.schema import EVENT_TYPES
 from hockey_vae.sequences import (
     CANDIDATE_SETS,
@@ -134,17 +133,12 @@ def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDI
             continue
         batch = batch.to(device)
         y = batch.tgt_player
-        if _scores_from_logits(model):  # one set of logits, short lists for roster/on-ice
-            logits = model.logits(batch).float()
-            results = {c: _compact_scores(logits, batch, c, y, n_vocab) if c != "all" else
-                       _mask_scores(logits, batch, c, y, n_vocab) for c in candidate_sets}
-        else:
-            masks = {c: candidate_mask(batch, c, n_vocab) for c in candidate_sets}
-            scores = model.score(batch, masks, n_samples=k, generator=gen) if k else \
-                model.score(batch, masks, generator=gen)
-            results = {c: _from_log_probs(logp, ll, ll_small, masks[c],
-                                          unseen_counts(batch, c).log(), y)
-                       for c, (logp, ll, ll_small) in scores.items()}
+        cands = {c: _eval_candidates(batch, c, n_vocab) for c in candidate_sets}
+        scores = model.score(batch, cands, n_samples=k, generator=gen) if k else \
+            model.score(batch, cands, generator=gen)
+        results = {c: _set_metrics(logp, ll, ll_small, cands[c], unseen_counts(batch, c).log(),
+                                   y)
+                   for c, (logp, ll, ll_small) in scores.items()}
         for c, r in results.items():
             for key in keys:
                 parts[c][key].append(r[key].cpu())
@@ -165,64 +159,41 @@ def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDI
     )
 
 
-def _scores_from_logits(model: Any) -> bool:
-    """True when the model's scores are a masked softmax of `model.logits` (no sampling)."""
-    from hockey_vae.models.base import PlayerModel
+def _eval_candidates(batch: Batch, kind: str, n_vocab: int) -> Any:
+    """Candidate set `kind` in its cheapest exact form: short lists for `roster`/`on_ice`
+    (unless some row has no list and so needs every player), else the (N, V) mask."""
+    if kind != "all":
+        lists = candidate_lists(batch, kind)
+        if not bool(lists[2].any()):
+            return lists
+    return candidate_mask(batch, kind, n_vocab)
 
-    return isinstance(model, PlayerModel) and type(model).score is PlayerModel.score
 
+def _set_metrics(logp: Tensor, ll: Tensor, ll_small: Tensor | None, cands: Any,
+                 log_m: Tensor, y: Tensor) -> dict[str, Tensor]:
+    """Per-event metrics of one candidate set from a model's `score` output.
 
-def _from_log_probs(logp: Tensor, ll: Tensor, ll_small: Tensor | None, mask: Tensor,
-                    log_m: Tensor, y: Tensor) -> dict[str, Tensor]:
-    """Per-event metrics from log p(. | context) (N, V) over one candidate set.
-
-    A cold-start token's mass is shared by the `exp(log_m)` unseen players it stands for,
-    so the truth's log-likelihood and the ranking use the per-player share.
+    `logp` is (N, V) for a mask, (N, C) aligned with the lists for short lists. A cold-start
+    token's mass is shared by the `exp(log_m)` unseen players it stands for, so the truth's
+    log-likelihood and the ranking use the per-player share.
     """
-    logp[:, :N_SPECIAL] -= log_m  # in place: every scorer returns a fresh tensor per set
     share = log_m.gather(1, y.clamp(max=N_SPECIAL - 1)[:, None]).squeeze(1)
     share = torch.where(y < N_SPECIAL, share, torch.zeros_like(share))
-    top1, top5, ptop = rank_metrics(logp, y)
-    return {"ll": (ll - share).float(),
-            "ll_small": (ll if ll_small is None else ll_small).float() - share,
-            "top1": top1, "top5": top5, "ptop": ptop.float(),
-            "in_set": mask.gather(1, y[:, None]).squeeze(1)}
-
-
-def _mask_scores(logits: Tensor, batch: Batch, kind: str, y: Tensor,
-                 n_vocab: int) -> dict[str, Tensor]:
-    """Metrics of candidate set `kind` through its (N, V) mask."""
-    mask = candidate_mask(batch, kind, n_vocab)
-    logp = masked_log_softmax(logits, mask)
-    ll = logp.gather(1, y[:, None]).squeeze(1)
-    return _from_log_probs(logp, ll, None, mask, unseen_counts(batch, kind).log(), y)
-
-
-def _compact_scores(logits: Tensor, batch: Batch, kind: str, y: Tensor,
-                    n_vocab: int) -> dict[str, Tensor]:
-    """Metrics of `roster` / `on_ice` from the short candidate lists: the numbers of
-    `_mask_scores` at a fraction of the cost (rows without a list use the mask)."""
-    idx, valid, full = candidate_lists(batch, kind)
-    log_m = unseen_counts(batch, kind).log()
-    g = torch.where(valid, logits.gather(1, idx), NEG_INF)
-    logp = g - torch.logsumexp(g, 1, keepdim=True)
-    token = valid & (idx < N_SPECIAL)
-    logp = logp - torch.where(token, log_m.gather(1, idx.clamp(max=N_SPECIAL - 1)), 0.0)
-    hit = valid & (idx == y[:, None])
-    in_set = hit.any(1)
-    pos = hit.to(torch.int8).argmax(1)
-    top1, top5, ptop = rank_metrics(logp, pos)
+    ll_small = ll if ll_small is None else ll_small
+    if isinstance(cands, Tensor):
+        logp[:, :N_SPECIAL] -= log_m  # in place: every scorer returns a fresh tensor per set
+        target, in_set = y, cands.gather(1, y[:, None]).squeeze(1)
+    else:
+        index, valid, _ = cands
+        token = valid & (index < N_SPECIAL)
+        logp = logp - torch.where(token, log_m.gather(1, index.clamp(max=N_SPECIAL - 1)), 0.0)
+        hit = valid & (index == y[:, None])
+        target, in_set = hit.to(torch.int8).argmax(1), hit.any(1)
+    top1, top5, ptop = rank_metrics(logp, target)
     zero = torch.zeros_like(top1)
-    ll = torch.where(in_set, logp.gather(1, pos[:, None]).squeeze(1), NEG_INF)
-    out = {"ll": ll, "ll_small": ll, "top1": torch.where(in_set, top1, zero),
-           "top5": torch.where(in_set, top5, zero), "ptop": ptop, "in_set": in_set}
-    if bool(full.any()):
-        rows = full.nonzero().squeeze(1)
-        sub = _mask_scores(logits, batch, kind, y, n_vocab)
-        for key in out:
-            out[key] = out[key].clone()
-            out[key][rows] = sub[key][rows].to(out[key].dtype)
-    return out
+    return {"ll": (ll - share).float(), "ll_small": ll_small.float() - share,
+            "top1": torch.where(in_set, top1, zero), "top5": torch.where(in_set, top5, zero),
+            "ptop": ptop.float(), "in_set": in_set}
 
 
 def sparse_players(counts: Sequence[int], quantile: float = 0.25) -> np.ndarray:

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 import torch
 
 from hockey_vae.evaluate import Predictions, metrics_from_log_probs, sparse_players, summarize
@@ -83,23 +84,40 @@ def test_candidate_lists_are_the_masks_in_short():
         assert full.tolist()[:2] == [False, True]
 
 
-def test_short_list_scores_equal_the_mask_scores():
-    from hockey_vae.evaluate import _compact_scores, _mask_scores
+@pytest.mark.parametrize("name", ["lstm", "cvae", "frequency"])
+def test_short_list_scores_equal_the_mask_scores(name):
+    from hockey_vae.evaluate import _set_metrics
+    from hockey_vae.models import build_model, default_config
+    from hockey_vae.sequences import candidate_lists, candidate_mask, unseen_counts
 
     torch.manual_seed(0)
     batch, V = _edge_case_batch()
-    logits = torch.randn(batch.n_targets, V) * 3
+    batch.tgt_roster[1] = batch.tgt_roster[0]  # every row has a list: the short form applies
+    small = {"d_z": 4, "d_hidden": 16, "eval_samples": 8, "prior_samples": 4,
+             "encoder": {"hidden": 16, "d_context": 16}} if name == "cvae" else \
+        {"hidden": 16, "d_context": 16} if name == "lstm" else {}
+    model = build_model(name, default_config(name, V, 8, small)).eval()
+    if name == "frequency":
+        model.counts.uniform_(0, 5)
     y = batch.tgt_player
     for kind in ("roster", "on_ice"):
-        short = _compact_scores(logits, batch, kind, y, V)
-        full = _mask_scores(logits, batch, kind, y, V)
-        assert torch.equal(short["in_set"], full["in_set"])
+        lists, mask = candidate_lists(batch, kind), candidate_mask(batch, kind, V)
+        log_m = unseen_counts(batch, kind).log()
+        got = {}
+        for form, cands in (("lists", lists), ("mask", mask)):
+            gen = torch.Generator().manual_seed(5)
+            logp, ll, ll_small = model.score(batch, {kind: cands}, generator=gen)[kind]
+            assert logp.shape[1] == (lists[0].shape[1] if form == "lists" else V)
+            got[form] = _set_metrics(logp, ll, ll_small, cands, log_m, y)
+        assert torch.equal(got["lists"]["in_set"], got["mask"]["in_set"])
         if kind == "on_ice":
-            assert not bool(short["in_set"][2])
-        ok = full["in_set"]
-        for key in ("ll", "top1", "top5"):
-            torch.testing.assert_close(short[key][ok], full[key][ok], rtol=1e-5, atol=1e-5)
-        torch.testing.assert_close(short["ptop"], full["ptop"], rtol=1e-5, atol=1e-6)
+            assert not bool(got["lists"]["in_set"][2])
+        ok = got["mask"]["in_set"]
+        for key in ("ll", "ll_small", "top1", "top5"):
+            torch.testing.assert_close(got["lists"][key][ok], got["mask"][key][ok],
+                                       rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got["lists"]["ptop"], got["mask"]["ptop"], rtol=1e-5,
+                                   atol=1e-6)
 
 
 def test_training_loss_on_short_lists_equals_the_masked_loss_and_its_gradient():

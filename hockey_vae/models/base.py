@@ -15,8 +15,8 @@ from torch import Tensor, nn
 
 from hockey_vae.sequences import N_SPECIAL, Batch
 
-__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "candidate_nll", "dropout_targets",
-           "simulate_unseen", "NEG_INF"]
+__all__ = ["ModelOutput", "PlayerModel", "masked_log_softmax", "candidate_log_softmax",
+           "truth_log_prob", "candidate_nll", "dropout_targets", "simulate_unseen", "NEG_INF"]
 
 NEG_INF = -1e9  # finite, so masked logits never produce NaN in bf16/fp32 arithmetic
 
@@ -37,6 +37,34 @@ def masked_log_softmax(logits: Tensor, mask: Tensor) -> Tensor:
     # torch.where is several times faster than masked_fill(~mask) on CPU (one pass, no
     # inverted copy of the mask); the result is the same
     return torch.log_softmax(torch.where(mask, logits.float(), NEG_INF), dim=-1)
+
+
+def candidate_log_softmax(logits: Tensor, candidates: Any) -> Tensor:
+    """log p(. | context) over a candidate set, nothing forced in.
+
+    For an (N, V) mask: (..., N, V) with masked entries ~NEG_INF. For short lists (index,
+    valid, full) from `sequences.candidate_lists` without `full` rows: (..., N, C), column
+    j being entry index[:, j] (invalid columns ~NEG_INF).
+    """
+    if isinstance(candidates, Tensor):
+        return masked_log_softmax(logits, candidates)
+    index, valid, full = candidates
+    if bool(full.any()):
+        raise ValueError("rows without a candidate list need the (N, V) mask")
+    shape = (*logits.shape[:-1], index.shape[-1])
+    picked = torch.where(valid, logits.float().gather(-1, index.expand(shape)), NEG_INF)
+    return torch.log_softmax(picked, dim=-1)
+
+
+def truth_log_prob(logp: Tensor, candidates: Any, y: Tensor) -> Tensor:
+    """log p(y) (N,) from `candidate_log_softmax` output; ~NEG_INF when y is not a candidate."""
+    if isinstance(candidates, Tensor):
+        return logp.gather(1, y[:, None]).squeeze(1)
+    index, valid, _ = candidates
+    hit = valid & (index == y[:, None])
+    pos = hit.to(torch.int8).argmax(1)
+    got = logp.gather(1, pos[:, None]).squeeze(1)
+    return torch.where(hit.any(1), got, torch.full_like(got, NEG_INF))
 
 
 def candidate_nll(logits: Tensor, candidates: Any, y: Tensor) -> Tensor:
@@ -119,17 +147,20 @@ class PlayerModel(nn.Module):
     def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:  # pragma: no cover
         raise NotImplementedError
 
-    def score(self, batch: Batch, masks: dict[str, Tensor], n_samples: int = 1,
+    def score(self, batch: Batch, masks: dict[str, Any], n_samples: int = 1,
               generator: torch.Generator | None = None) -> dict[str, tuple]:
-        """Per candidate set: (log p(. | context) (N, V), log-lik. of the truth (N,), extra).
+        """Per candidate set: (log p(. | context), log-lik. of the truth (N,), extra).
 
-        `extra` is None, or for sampled likelihoods the estimate with n_samples // 10 samples.
+        A set is an (N, V) mask, giving (N, V) log-probabilities, or short lists from
+        `sequences.candidate_lists`, giving (N, C) ones aligned with the list (see
+        `candidate_log_softmax`). `extra` is None, or for sampled likelihoods the estimate
+        with n_samples // 10 samples.
         """
         logits = self.logits(batch)
         out = {}
-        for name, mask in masks.items():
-            logp = masked_log_softmax(logits, mask)
-            out[name] = (logp, logp.gather(1, batch.tgt_player[:, None]).squeeze(1), None)
+        for name, cands in masks.items():
+            logp = candidate_log_softmax(logits, cands)
+            out[name] = (logp, truth_log_prob(logp, cands, batch.tgt_player), None)
         return out
 
     def logits(self, batch: Batch) -> Tensor:  # pragma: no cover

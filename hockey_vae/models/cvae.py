@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -24,9 +25,10 @@ from hockey_vae.core.distributions import (
 from hockey_vae.models.base import (
     ModelOutput,
     PlayerModel,
+    candidate_log_softmax,
     candidate_nll,
     dropout_targets,
-    masked_log_softmax,
+    truth_log_prob,
 )
 from hockey_vae.models.lstm import (
     CandidateHistory,
@@ -131,7 +133,7 @@ class PlayerCVAE(PlayerModel):
         return ModelOutput(loss=loss, terms={**terms, "recon": recon, "kl": kl})
 
     @torch.no_grad()
-    def score(self, batch: Batch, masks: dict[str, Tensor], n_samples: int | None = None,
+    def score(self, batch: Batch, masks: dict[str, Any], n_samples: int | None = None,
               generator: torch.Generator | None = None) -> dict[str, tuple]:
         """Importance-sampled log p(y | context) (posterior proposal, k = n_samples) and
         log p(. | context) averaged over `cfg.prior_samples` prior samples."""
@@ -146,16 +148,16 @@ class PlayerCVAE(PlayerModel):
             z = reparameterize(mu_q, lv_q, generator=generator)
             logits = self.decode(z, ctx, bonus)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
-            for name, mask in masks.items():
-                lp = masked_log_softmax(logits, mask).gather(1, y[:, None]).squeeze(1)
+            for name, cands in masks.items():
+                lp = truth_log_prob(candidate_log_softmax(logits, cands), cands, y)
                 log_w[name].append(lp + corr)
         logp_avg: dict[str, Tensor] = {}
         m = self.cfg.prior_samples
         for _ in range(m):
             z = reparameterize(mu_p, lv_p, generator=generator)
             logits = self.decode(z, ctx, bonus)
-            for name, mask in masks.items():
-                lp = masked_log_softmax(logits, mask)
+            for name, cands in masks.items():
+                lp = candidate_log_softmax(logits, cands)
                 logp_avg[name] = lp if name not in logp_avg else torch.logaddexp(logp_avg[name], lp)
         out = {}
         k_small = max(1, k // 10)
