@@ -29,13 +29,17 @@ class ParseError(ValueError):
 
     def __init__(self, file: PathLike, message: str, row: int | None = None,
                  field: str | None = None):
-        self.file, self.row, self.field = str(file), row, field
+        self.file, self.row, self.field, self.message = str(file), row, field, message
         where = self.file
         if row is not None:
             where += f", row {row}"
         if field is not None:
             where += f", field {field!r}"
         super().__init__(f"{where}: {message}")
+
+    def to_problem(self) -> Problem:
+        """The fatal Problem that records this file as skipped."""
+        return Problem(self.file, self.message, self.row, self.field, fatal=True)
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,7 @@ def read_many(
         except ParseError as err:
             if strict:
                 raise
-            skipped.append(Problem(err.file, str(err).split(": ", 1)[-1], err.row, err.field,
-                                   fatal=True))
+            skipped.append(err.to_problem())
             log.warning("skipped %s", err)
             continue
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:

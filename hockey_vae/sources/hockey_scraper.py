@@ -558,8 +558,7 @@ def read(
             if isinstance(item, ParseError):
                 if strict:
                     raise item
-                problems.append(Problem(item.file, str(item).split(": ", 1)[-1], item.row,
-                                        item.field, fatal=True))
+                problems.append(item.to_problem())
                 log.warning("skipped %s", item)
                 continue
             gid, table = item

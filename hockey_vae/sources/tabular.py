@@ -243,8 +243,7 @@ def read(
         except ParseError as err:
             if strict:
                 raise
-            problems.append(Problem(err.file, str(err).split(": ", 1)[-1], err.row, err.field,
-                                    fatal=True))
+            problems.append(err.to_problem())
             log.warning("skipped %s", err)
             skipped += 1
             continue
