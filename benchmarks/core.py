@@ -1,6 +1,6 @@
-"""Quality bars of the generative core; writes reports/core.md, reports/core.json and figures.
+"""Quality bars of the generative core; writes reports/core/core.md, core.json and figures.
 
-    python benchmarks/core.py [--threads 1] [--seed 0] [--reports reports]
+    python benchmarks/core.py [--threads 1] [--seed 0] [--reports reports/core]
 
 Runs every demo of `hockey_vae.core.toys` with its defaults, checks the bars of issue 3
 (digits VAE beats the best GaussianMixture on held-out log-likelihood; ring-of-8 GAN with the
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,14 +21,7 @@ import torch
 
 from hockey_vae.core.toys import TOYS, run_toy, write_report_section
 from hockey_vae.io import atomic_path
-
-
-def _git(*args: str) -> str:
-    try:
-        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).resolve().parents[1]).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+from hockey_vae.reporting import git_commit
 
 
 def _bars(res: dict) -> list[tuple[str, str, bool]]:
@@ -49,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--reports", type=Path, default=Path(__file__).resolve().parents[1] / "reports")
+    parser.add_argument("--reports", type=Path, default=Path(__file__).resolve().parents[1] / "reports" / "core")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
@@ -60,11 +52,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {results[name].seconds:.1f} s", flush=True)
     total = time.perf_counter() - start
 
-    commit = _git("rev-parse", "--short", "HEAD")
-    dirty = bool(_git("status", "--porcelain", "--", "hockey_vae/core", "benchmarks/core.py"))
+    commit = git_commit()
     bars = _bars(results)
     meta = {"command": "python benchmarks/core.py", "commit": commit,
-            "uncommitted_core_changes": dirty, "seed": args.seed, "torch_threads": args.threads,
+            "seed": args.seed, "torch_threads": args.threads,
             "seconds_total": total, "seconds": {k: r.seconds for k, r in results.items()},
             "python": platform.python_version(), "torch": torch.__version__,
             "machine": f"{platform.machine()}, {torch.get_num_threads()} torch thread(s)"}
@@ -84,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         "# Generative core: demos and quality bars",
         "",
         f"Regenerate: `python benchmarks/core.py` (seed {args.seed}, {args.threads} torch "
-        f"thread(s)); single demos: `hockey-vae toys NAME`. Commit `{commit}`"
-        f"{' plus uncommitted changes to the core' if dirty else ''}. Machine-readable copy: "
-        f"`reports/core.json`.",
+        f"thread(s)); single demos: `hockey-vae toys NAME`. Commit `{commit}`. "
+        "Machine-readable copy: "
+        f"`reports/core/core.json`.",
         f"Total wall time {total:.0f} s ("
         + ", ".join(f"{k} {r.seconds:.0f} s" for k, r in results.items())
         + ") on a 2-core CPU machine shared with other jobs at the time, so the times are "

@@ -1,6 +1,6 @@
 """Benchmark: canonical ingest of the 2018-19 NHL season vs a plain `pandas.read_csv` loop.
 
-Usage: python benchmarks/ingest.py [--data DIR] [--repeats N] [--report reports/ingest.md]
+Usage: python benchmarks/ingest.py [--data DIR] [--repeats N] [--report reports/ingest/ingest.md]
 
 Both contenders read the same 1,271 gzipped hockey_scraper files (2018020001-2018021271).
 The baseline only parses them (`pandas.read_csv` per file, nothing else); the ingest parses,
@@ -16,7 +16,6 @@ import logging
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from hockey_vae.ingest import ingest
+from hockey_vae.reporting import git_commit
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -54,23 +54,12 @@ def time_ingest(files: list[Path], out: Path, positions: Path | None
     return time.perf_counter() - start, time.process_time() - cpu, result.events.num_rows
 
 
-def git_commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True, cwd=Path(__file__).parent).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, cwd=Path(__file__).parent).stdout
-        return head + (" (working tree has uncommitted changes)" if dirty.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="shared data folder")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each contender")
     parser.add_argument("--report", type=Path,
-                        default=Path(__file__).resolve().parents[1] / "reports" / "ingest.md")
+                        default=Path(__file__).resolve().parents[1] / "reports" / "ingest" / "ingest.md")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     files = season_files(args.data.resolve())

@@ -6,7 +6,7 @@ counted with torch.utils.flop_counter on real batches (forward + backward).
 
     python benchmarks/train_speed.py --data NHL_DIR --threads 2
 
-Without --data, a synthetic league is simulated. Writes reports/train_speed.md.
+Without --data, a synthetic league is simulated. Writes reports/speed/train_speed.md.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from hockey_vae.benchmark import git_commit
 from hockey_vae.embed import embed_events
 from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import build_model, default_config
+from hockey_vae.reporting import git_commit
 from hockey_vae.sequences import SequenceEncoder, as_tables, split_games, training_candidates
 from hockey_vae.train import Run, TrainConfig, _vocab_maps
 
@@ -46,7 +46,7 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--train-games", type=int, default=200, help="games timed for training")
     p.add_argument("--eval-games", type=int, default=100)
-    p.add_argument("--out", default="reports/train_speed.md")
+    p.add_argument("--out", default="reports/speed/train_speed.md")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--embeddings", type=Path, default=None,
                          help="precomputed per-event embedding Parquet (instead of --run)")
         sub.add_argument("--out", required=True, type=Path,
-                         help="report path without suffix, e.g. reports/downstream_nhl")
+                         help="report path without suffix, e.g. reports/downstream/nhl")
         sub.add_argument("--figures", type=Path, default=None,
                          help="figure folder (default: <out folder>/figures)")
         sub.add_argument("--seed", type=int, default=0)
@@ -95,9 +95,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from hockey_vae.downstream.evaluate import check_unseen
-    from hockey_vae.downstream.report import run_benchmark
+    from hockey_vae.downstream.report import run_downstream_report
     from hockey_vae.downstream.split import split_by_date
+    from hockey_vae.downstream.tasks import check_unseen
 
     if args.run is not None and args.embeddings is not None:
         raise ValueError("give --run or --embeddings, not both")
@@ -130,7 +130,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         f" / {args.val_frac:.0%} / {args.test_frac:.0%} train / val / test",
         "notes": notes,
     }
-    report = run_benchmark(
+    report = run_downstream_report(
         events, games, rosters, part, args.out, embeddings, tasks, meta, kinds,
         n_boot=args.n_boot, seed=args.seed, train_stride=args.train_stride,
         figures_dir=args.figures, min_activity=args.min_activity,

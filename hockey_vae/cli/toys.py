@@ -21,8 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--steps", type=int, default=None,
                    help="training steps (gan1d, ring8, digits; default: the demo's own)")
-    p.add_argument("--reports", type=Path, default=Path("reports"),
-                   help="reports folder (default ./reports)")
+    p.add_argument("--reports", type=Path, default=Path("reports/core"),
+                   help="core reports folder (default ./reports/core)")
     p.set_defaults(func=_run)
 
 

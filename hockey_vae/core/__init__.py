@@ -9,7 +9,7 @@ from hockey_vae.core.distributions import (
 from hockey_vae.core.gan import GAN, GANConfig, discriminator_loss, gan_step, generator_loss
 from hockey_vae.core.iwae import log_likelihood
 from hockey_vae.core.tester import TwoSampleResult, two_sample_test
-from hockey_vae.core.training import History, fit, loss_step, shuffled_batches
+from hockey_vae.core.training import History, loss_step, shuffled_batches, train_loop
 from hockey_vae.core.vae import VAE, VAEConfig, VAEOutput
 
 __all__ = [
@@ -29,7 +29,7 @@ __all__ = [
     "two_sample_test",
     "TwoSampleResult",
     "History",
-    "fit",
+    "train_loop",
     "loss_step",
     "shuffled_batches",
 ]

@@ -100,7 +100,7 @@ class GAN(nn.Module):
 
 def gan_step(gan: GAN, d_optimizer: torch.optim.Optimizer, g_optimizer: torch.optim.Optimizer,
              generator: torch.Generator | None = None) -> Callable[[Tensor, int], dict[str, float]]:
-    """A step function for `core.training.fit`: alternating updates at the configured ratio.
+    """A step function for `core.training.train_loop`: alternating updates at the configured ratio.
 
     Every call updates the discriminator once on the given real batch (batch, data_dim) and a
     fresh fake batch (plus the R1 penalty when `r1_gamma` > 0); every `d_steps`-th call then

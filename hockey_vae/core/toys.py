@@ -27,7 +27,7 @@ from hockey_vae.core.gan import GAN, GAN_LOSSES, GANConfig, gan_step
 from hockey_vae.core.iwae import log_likelihood
 from hockey_vae.core.nets import mlp
 from hockey_vae.core.tester import two_sample_test
-from hockey_vae.core.training import fit, loss_step, shuffled_batches
+from hockey_vae.core.training import loss_step, shuffled_batches, train_loop
 from hockey_vae.core.vae import VAE, VAEConfig
 from hockey_vae.io import atomic_path
 
@@ -161,7 +161,7 @@ def _gan1d(loss: str, steps: int, snapshots: tuple[int, ...], seed: int, lr: flo
 
     snap(0)
     real = (torch.randn(batch, 1, generator=g) + 5 for _ in range(steps))
-    fit(gan_step(gan, d_opt, g_opt, g), real, steps, callback=after)
+    train_loop(gan_step(gan, d_opt, g_opt, g), real, steps, callback=after)
     return gan, shots
 
 
@@ -250,7 +250,7 @@ def toy_ring8(steps: int = 8000, seed: int = 0, std: float = 0.05, n_test: int =
         g_opt = torch.optim.Adam(gan.generator.parameters(), lr=1e-3, betas=(0.5, 0.999))
         # cosine decay of both learning rates lets the game settle instead of orbiting
         scheds = [torch.optim.lr_scheduler.CosineAnnealingLR(o, steps) for o in (d_opt, g_opt)]
-        fit(gan_step(gan, d_opt, g_opt, g), (real(batch) for _ in range(steps)), steps,
+        train_loop(gan_step(gan, d_opt, g_opt, g), (real(batch) for _ in range(steps)), steps,
             callback=lambda i, m, s=scheds: [x.step() for x in s])
         fake = gan.sample(n_test, g)
         ref = real(n_test)
@@ -334,7 +334,7 @@ def toy_digits(steps: int = 6000, k: int = 1000, seed: int = 0, latent_dim: int 
                     likelihood="gaussian_learned", warmup_steps=steps // 5)
     vae = VAE(cfg)
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3)
-    history = fit(loss_step(vae, opt, transform=lambda v: _dequantize(v, g)),
+    history = train_loop(loss_step(vae, opt, transform=lambda v: _dequantize(v, g)),
                   shuffled_batches(digits[train_idx], 64, g), steps, log_every=max(1, steps // 20))
     vae.eval()
     with torch.no_grad():

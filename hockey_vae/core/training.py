@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from hockey_vae.io import atomic_path
 from hockey_vae.runtime import seed_everything, select_device
 
-__all__ = ["History", "StepFn", "fit", "loss_step", "shuffled_batches", "select_device",
+__all__ = ["History", "StepFn", "train_loop", "loss_step", "shuffled_batches", "select_device",
            "seed_everything"]
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def loss_step(model: nn.Module, optimizer: torch.optim.Optimizer,
     return step
 
 
-def fit(step_fn: StepFn, batches: Iterable[Any], n_steps: int, *, log_every: int = 1,
+def train_loop(step_fn: StepFn, batches: Iterable[Any], n_steps: int, *, log_every: int = 1,
         history: History | None = None, progress: bool = False, desc: str = "train",
         callback: Callable[[int, dict[str, float]], None] | None = None) -> History:
     """Run `n_steps` of `step_fn` over `batches`; return the metric history.

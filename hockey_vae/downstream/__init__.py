@@ -8,7 +8,7 @@ embeddings (`add_shooter_embeddings`, `add_team_embedding_state`, `lineup_featur
 """
 
 from hockey_vae.downstream.base import select_on_validation
-from hockey_vae.downstream.embeddings import (
+from hockey_vae.downstream.embedding_joins import (
     add_player_embeddings,
     add_shooter_embeddings,
     add_team_embedding_state,
@@ -16,12 +16,12 @@ from hockey_vae.downstream.embeddings import (
     lineup_features,
     static_embeddings,
 )
-from hockey_vae.downstream.evaluate import check_unseen, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.features import game_labels, game_states, shot_features
 from hockey_vae.downstream.goals import GoalModel
 from hockey_vae.downstream.metrics import calibration_table, evaluate_with_ci, point_metrics
 from hockey_vae.downstream.outcome import InGameWinModel, PreGameModel
 from hockey_vae.downstream.split import describe_split, split_by_date
+from hockey_vae.downstream.tasks import check_unseen, evaluate_goals, evaluate_outcome
 
 __all__ = [
     "GoalModel",

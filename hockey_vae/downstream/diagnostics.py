@@ -19,7 +19,7 @@ from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from hockey_vae.downstream.embeddings import embedding_columns
+from hockey_vae.downstream.embedding_joins import embedding_columns
 
 __all__ = ["embedding_shift", "active_units", "ACTIVITY_THRESHOLD"]
 

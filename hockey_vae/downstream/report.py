@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import logging
 import math
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,34 +20,21 @@ import sklearn
 
 from hockey_vae.downstream.base import MODEL_KINDS
 from hockey_vae.downstream.diagnostics import ACTIVITY_THRESHOLD, active_units, embedding_shift
-from hockey_vae.downstream.evaluate import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.features import as_frame
 from hockey_vae.downstream.figures import calibration_figure, rink_figure, win_probability_figure
 from hockey_vae.downstream.split import describe_split
+from hockey_vae.downstream.tasks import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.io import atomic_path
+from hockey_vae.reporting import git_commit
 
-__all__ = ["run_benchmark", "render_markdown", "write_report", "git_commit", "TASKS"]
+__all__ = ["run_downstream_report", "render_markdown", "write_report", "TASKS"]
 
 log = logging.getLogger(__name__)
 TASKS = ("goals", "outcome")
 HOCKEYR = {"auc": 0.844, "log_loss": 0.169}  # hockeyR's published 5v5 xG test metrics
 
 
-def git_commit(repo: Path | None = None) -> str:
-    """`git rev-parse --short HEAD` (+ "-dirty" when the tree has changes), or "unknown"."""
-    cwd = repo or Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=cwd, check=True,
-                              capture_output=True, text=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain",
-                                "--untracked-files=no"],
-                               cwd=cwd, check=True, capture_output=True, text=True).stdout  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("-dirty" if dirty.strip() else "")
-
-
-def run_benchmark(
+def run_downstream_report(
     events: pd.DataFrame | pa.Table,
     games: pd.DataFrame | pa.Table,
     rosters: pd.DataFrame | pa.Table | None,

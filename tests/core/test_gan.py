@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from hockey_vae.core import GAN, GANConfig, discriminator_loss, fit, gan_step, generator_loss
+from hockey_vae.core import GAN, GANConfig, discriminator_loss, gan_step, generator_loss, train_loop
 
 LN3 = math.log(3.0)  # logit of D = 0.75
 
@@ -68,7 +68,7 @@ def test_step_function_alternates_at_the_configured_ratio(d_steps, g_steps):
     d_opt.register_step_post_hook(lambda *_: counts.__setitem__("d", counts["d"] + 1))
     g_opt.register_step_post_hook(lambda *_: counts.__setitem__("g", counts["g"] + 1))
     real = (torch.randn(16, 1) + 5 for _ in range(6))
-    history = fit(gan_step(gan, d_opt, g_opt), real, 6)
+    history = train_loop(gan_step(gan, d_opt, g_opt), real, 6)
     assert counts == {"d": 6, "g": (6 // d_steps) * g_steps}
     assert {"d_loss", "g_loss"} <= set(history.last())
 
@@ -81,7 +81,7 @@ def test_training_moves_generator_towards_data():
     g_opt = torch.optim.Adam(gan.generator.parameters(), lr=5e-3, betas=(0.5, 0.999))
     real = (torch.randn(64, 1, generator=g) + 4 for _ in range(300))
     before = gan.sample(500, g).mean().item()
-    fit(gan_step(gan, d_opt, g_opt, g), real, 300)
+    train_loop(gan_step(gan, d_opt, g_opt, g), real, 300)
     after = gan.sample(500, g).mean().item()
     assert abs(after - 4) < abs(before - 4) / 2, (before, after)
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from hockey_vae.core import History, fit, shuffled_batches
+from hockey_vae.core import History, shuffled_batches, train_loop
 
 
 def test_shuffled_batches_cover_each_epoch_once():
@@ -20,7 +20,7 @@ def test_shuffled_batches_cover_each_epoch_once():
 
 def test_fit_logs_and_calls_back(tmp_path):
     seen = []
-    history = fit(lambda batch, i: {"loss": float(batch) * 2}, iter([1, 2, 3, 4, 5]), 5,
+    history = train_loop(lambda batch, i: {"loss": float(batch) * 2}, iter([1, 2, 3, 4, 5]), 5,
                   log_every=2, callback=lambda i, m: seen.append(i))
     assert seen == [0, 1, 2, 3, 4]
     assert [r["step"] for r in history.rows] == [1, 3, 4]
@@ -32,5 +32,5 @@ def test_fit_logs_and_calls_back(tmp_path):
 
 def test_fit_complains_when_batches_run_out():
     with pytest.raises(ValueError, match="ran out after 2"):
-        fit(lambda b, i: {}, iter([1, 2]), 3)
+        train_loop(lambda b, i: {}, iter([1, 2]), 3)
     assert len(History()) == 0

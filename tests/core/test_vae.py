@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from hockey_vae.core import VAE, VAEConfig, fit, loss_step, shuffled_batches
+from hockey_vae.core import VAE, VAEConfig, loss_step, shuffled_batches, train_loop
 
 
 def _data(likelihood: str, n: int = 32, dim: int = 6, seed: int = 0) -> torch.Tensor:
@@ -98,7 +98,7 @@ def test_training_steps_raise_the_elbo():
                           warmup_steps=20))
     before = model(x).elbo.item()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    history = fit(loss_step(model, opt), shuffled_batches(x, 64, g), 100, log_every=25)
+    history = train_loop(loss_step(model, opt), shuffled_batches(x, 64, g), 100, log_every=25)
     assert len(history) == 4 and history.last()["step"] == 99
     model.eval()
     after = model(x).elbo.item()
