@@ -1,70 +1,79 @@
 """hockey_vae: hockey play-by-play logs in, contextualized player embeddings out.
 
 The public API, by pipeline stage: read or simulate events, train a player model, evaluate it,
-export embeddings, and fit downstream predictors. Heavy submodules (plots, the generative-core
-demos) are imported only when used.
+export embeddings, and fit downstream predictors. Names are imported lazily (PEP 562) so that
+`import hockey_vae` and the CLI's quick subcommands (`--help`, `describe`, `ingest`) never pay
+for torch, scikit-learn or scipy; each name loads its module on first use.
 """
 
-from hockey_vae import schema
-from hockey_vae.core import GAN, VAE, GANConfig, VAEConfig, log_likelihood, two_sample_test
-from hockey_vae.downstream import GoalModel, InGameWinModel, PreGameModel
-from hockey_vae.embed import embed_events, embed_players, write_embeddings
-from hockey_vae.estimator import PlayerEmbedder
-from hockey_vae.evaluate import evaluate_model
-from hockey_vae.fetch import fetch_nhl_season
-from hockey_vae.ingest import FORMATS, describe, load_tables
-from hockey_vae.runtime import seed_everything, select_device
-from hockey_vae.schema import SchemaError, validate_events
-from hockey_vae.sequences import SequenceEncoder, split_games
-from hockey_vae.simulate import LeagueConfig, simulate_league
-from hockey_vae.sources import Ingested, ParseError, Problem, write_tables
-from hockey_vae.train import Run, TrainConfig, fit, load_run
+from __future__ import annotations
 
-load = load_run  # `hockey_vae.load(run_dir)` gives back a ready model
-# `hockey_vae.ingest` stays the module (its `ingest()` would shadow it): hv.ingest.ingest(...)
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
+# public name -> (module, attribute in it); `None` as attribute means the module itself
+_EXPORTS: dict[str, tuple[str, str | None]] = {
     # data
-    "schema",
-    "SchemaError",
-    "validate_events",
-    "Ingested",
-    "ParseError",
-    "Problem",
-    "FORMATS",
-    "load_tables",
-    "describe",
-    "write_tables",
-    "fetch_nhl_season",
-    "simulate_league",
-    "LeagueConfig",
-    "SequenceEncoder",
-    "split_games",
+    "schema": ("hockey_vae.schema", None),
+    "SchemaError": ("hockey_vae.schema", "SchemaError"),
+    "validate_events": ("hockey_vae.schema", "validate_events"),
+    "Ingested": ("hockey_vae.sources", "Ingested"),
+    "ParseError": ("hockey_vae.sources", "ParseError"),
+    "Problem": ("hockey_vae.sources", "Problem"),
+    "write_tables": ("hockey_vae.sources", "write_tables"),
+    "FORMATS": ("hockey_vae.ingest", "FORMATS"),
+    "load_tables": ("hockey_vae.ingest", "load_tables"),
+    "describe": ("hockey_vae.ingest", "describe"),
+    "fetch_nhl_season": ("hockey_vae.fetch", "fetch_nhl_season"),
+    "simulate_league": ("hockey_vae.simulate", "simulate_league"),
+    "LeagueConfig": ("hockey_vae.simulate", "LeagueConfig"),
+    "SequenceEncoder": ("hockey_vae.sequences", "SequenceEncoder"),
+    "split_games": ("hockey_vae.sequences", "split_games"),
     # player model
-    "TrainConfig",
-    "Run",
-    "fit",
-    "load",
-    "load_run",
-    "evaluate_model",
-    "PlayerEmbedder",
-    "embed_events",
-    "embed_players",
-    "write_embeddings",
+    "TrainConfig": ("hockey_vae.train", "TrainConfig"),
+    "Run": ("hockey_vae.train", "Run"),
+    "fit": ("hockey_vae.train", "fit"),
+    "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
+    "load_run": ("hockey_vae.train", "load_run"),
+    "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "PlayerEmbedder": ("hockey_vae.estimator", "PlayerEmbedder"),
+    "embed_events": ("hockey_vae.embed", "embed_events"),
+    "embed_players": ("hockey_vae.embed", "embed_players"),
+    "write_embeddings": ("hockey_vae.embed", "write_embeddings"),
     # downstream
-    "GoalModel",
-    "InGameWinModel",
-    "PreGameModel",
+    "GoalModel": ("hockey_vae.downstream", "GoalModel"),
+    "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),
+    "PreGameModel": ("hockey_vae.downstream", "PreGameModel"),
     # generative core
-    "VAE",
-    "VAEConfig",
-    "GAN",
-    "GANConfig",
-    "log_likelihood",
-    "two_sample_test",
+    "VAE": ("hockey_vae.core", "VAE"),
+    "VAEConfig": ("hockey_vae.core", "VAEConfig"),
+    "GAN": ("hockey_vae.core", "GAN"),
+    "GANConfig": ("hockey_vae.core", "GANConfig"),
+    "log_likelihood": ("hockey_vae.core", "log_likelihood"),
+    "two_sample_test": ("hockey_vae.core", "two_sample_test"),
     # runtime
-    "select_device",
-    "seed_everything",
-]
+    "select_device": ("hockey_vae.runtime", "select_device"),
+    "seed_everything": ("hockey_vae.runtime", "seed_everything"),
+}
+# `hockey_vae.ingest` stays the module (its `ingest()` would shadow it): hv.ingest.ingest(...)
+
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use and cache the name in this module."""
+    try:
+        module_name, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'hockey_vae' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
