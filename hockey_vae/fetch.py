@@ -153,8 +153,8 @@ def season_schedule(client: HttpClient, season: str,
 
     What cannot be used (a week that is not an object, entries that are not objects, ids
     that are not 10 digits, a nextStartDate that is not a later date) is appended to
-    `problems` and skipped; a malformed week ends the walk. Raises FetchError when the
-    schedule yields no game of that season.
+    `problems` and skipped; a malformed week, or one that cannot be fetched once games were
+    found, ends the walk. Raises FetchError when the schedule yields no game of the season.
     """
     problems = [] if problems is None else problems
     first_year = _check_season(season)
@@ -165,7 +165,13 @@ def season_schedule(client: HttpClient, season: str,
     log.info("walking the %s schedule week by week from %s", season, date)
     while date and date <= end:
         where = client.url(f"schedule/{date}")
-        doc, _ = client.get_json(f"schedule/{date}")
+        try:
+            doc, _ = client.get_json(f"schedule/{date}")
+        except FetchError as err:
+            if not games:
+                raise
+            problems.append(f"{err}; the walk stops here, the games found so far are kept")
+            break
         if not isinstance(doc, dict):
             problems.append(f"{where}: the schedule is a {type(doc).__name__}, not an object; "
                             "the walk stops here")
