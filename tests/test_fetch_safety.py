@@ -7,11 +7,14 @@ import email.utils
 import gzip
 import json
 import os
+import re
 import time
 from pathlib import Path
 
+import hypothesis.strategies as st
 import pytest
 from _http_server import ScriptedServer
+from hypothesis import HealthCheck, given, settings
 
 from hockey_vae.cli import main
 from hockey_vae.fetch import FetchError, HttpClient, fetch_nhl_season, season_schedule
@@ -207,3 +210,75 @@ def test_retry_after_in_both_forms(server, header, wait):
     client = _client(srv.url, sleeps, wall=lambda: 1_700_000_000.0)
     assert client.get_json("x")[0] == {"ok": 1}
     assert sleeps == [pytest.approx(wait)]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=3),
+    max_leaves=8)
+_IDS = st.sampled_from([2023020001, "2023020002", 2023020003, "/../../escaped", "..",
+                        "2023020001/x", "٢٠٢٣٠٢٠٠٠١", "202302000", 20230200011, "", "a" * 10,
+                        None, True, 2023020001.0, [2023020001], {"id": 1}])
+
+
+def _mixed(good: st.SearchStrategy) -> st.SearchStrategy:
+    """Lists of mostly good entries with some arbitrary JSON among them, or junk itself."""
+    lists = st.tuples(st.lists(good, min_size=1, max_size=3), st.lists(_JSON, max_size=2))
+    return st.one_of(lists.map(lambda t: t[0] + t[1]), lists.map(lambda t: t[0]), _JSON)
+
+
+_GAMES = st.fixed_dictionaries({
+    "id": _IDS, "season": st.sampled_from([20232024, "20232024", 20232024, None, [1]]),
+    "gameType": st.sampled_from([2, 2, "2", None, {}]),
+    "gameState": st.sampled_from(["OFF", "FINAL", "FUT", None, ["OFF"], {"x": 1}]),
+    "homeTeam": st.sampled_from([{"abbrev": "BUF"}, "BUF", ["BUF"], None, {"abbrev": [1]}]),
+    "gameScheduleState": st.sampled_from(["OK", "CNCL", None, [1]])})
+_DAYS = st.fixed_dictionaries({"date": st.sampled_from(["2023-09-01", None, 5, ["x"]]),
+                               "games": _mixed(_GAMES)})
+_WEEK = st.fixed_dictionaries({
+    "gameWeek": _mixed(_DAYS),
+    "nextStartDate": st.sampled_from([None, "2023-09-08", "2023-09-15", "2023-08-01", 20230915,
+                                      ["2023-09-08"], "2023-9-8"]),
+    "regularSeasonEndDate": st.sampled_from(["2024-04-18", None, 7, ["2024"]])})
+_WEEKS = st.one_of(_WEEK, _WEEK, _WEEK, _JSON)
+
+
+class _FakeClient:
+    """Serves generated schedule weeks in order (then 404s) and a valid play-by-play."""
+
+    def __init__(self, weeks: list):
+        self.weeks, self.requests = list(weeks), 0
+
+    def url(self, path: str) -> str:
+        return f"http://fake/v1/{path}"
+
+    def get_json(self, path: str) -> tuple:
+        self.requests += 1
+        if path.startswith("schedule/"):
+            if not self.weeks:
+                raise FetchError(self.url(path), "HTTP 404 Not Found", 404)
+            doc = self.weeks.pop(0)
+        else:
+            doc = {"plays": []}
+        return doc, json.dumps(doc).encode()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(weeks=st.tuples(_WEEK, st.lists(_WEEKS, max_size=2)).map(lambda t: [t[0], *t[1]]))
+def test_any_schedule_shape_gives_files_inside_out_or_a_clean_error(tmp_path_factory, weeks):
+    root = tmp_path_factory.mktemp("fetch")
+    out = root / "raw"
+    try:
+        result = fetch_nhl_season(SEASON, out, client=_FakeClient(weeks), progress=False)
+    except FetchError as err:  # no game found: the package's own error, naming the URL
+        assert str(err).startswith("http://fake/v1/schedule/")
+        assert _files(root) == []
+        return
+    names = _files(root)
+    assert all(re.fullmatch(r"raw/(pbp_[0-9]{10}\.json\.gz|schedule_20232024\.json)", n)
+               for n in names), names
+    assert result.downloaded == sum(n.startswith("raw/pbp_") for n in names)
+    if result.problems:
+        assert "raw/schedule_20232024.json" not in names
