@@ -5,8 +5,9 @@ whole body: a server that trickles bytes is cut off when it passes) and is retri
 exponential backoff on 429, 5xx, connection errors and bad bodies (shorter than their
 Content-Length, invalid gzip, or not JSON where JSON is expected), honouring `Retry-After`
 in seconds or as an HTTP date. A minimum interval separates the starts of two requests.
-A client library would not make this shorter: neither requests nor httpx has an overall
-deadline, and urllib3's `Retry` stops at the headers, so bad bodies need this loop anyway.
+A client library would not make this shorter: requests and httpx time out per socket
+operation, not per request, so they would need the same watchdog, and urllib3's `Retry`
+does not look at the body (a 200 that is not JSON), so this loop would stay as well.
 """
 
 from __future__ import annotations
@@ -82,11 +83,11 @@ class _Deadline:
             return Tracked
 
         class Http(urllib.request.HTTPHandler):
-            def http_open(self, req):  # noqa: ANN001 (urllib API)
+            def http_open(self, req):
                 return self.do_open(tracked(http.client.HTTPConnection), req)
 
         class Https(urllib.request.HTTPSHandler):
-            def https_open(self, req):  # noqa: ANN001 (urllib API)
+            def https_open(self, req):
                 return self.do_open(tracked(http.client.HTTPSConnection), req,
                                     context=self._context)
 
@@ -106,8 +107,11 @@ class _Deadline:
 
 
 def _shutdown(sock: socket.socket) -> None:
+    """End both directions of `sock`; a blocked read returns end-of-file."""
+    # the plain socket's method, also for TLS: SSLSocket.shutdown would drop its SSL object
+    # under a reader in another thread
     with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
