@@ -72,6 +72,25 @@ def test_failure_on_third_write_keeps_the_previous_set(tmp_path: Path, monkeypat
     assert _same(back, first) and _same_players(back, first)
 
 
+def test_failure_between_renames_is_refused_not_mixed(tmp_path: Path, monkeypatch) -> None:
+    write_tables(_league(1), tmp_path)
+    real_replace, calls = hv_io.os.replace, []
+
+    def failing_replace(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError("killed between renames (injected)")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(hv_io.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="injected"):
+        write_tables(_league(2), tmp_path)
+    monkeypatch.setattr(hv_io.os, "replace", real_replace)
+    assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
+    with pytest.raises(TableSetError, match=r"games\.parquet was written by another run"):
+        load_tables(tmp_path)  # new events beside old games: refused, never returned
+
+
 def test_ingest_over_a_simulate_folder_drops_its_players(tmp_path: Path) -> None:
     write_tables(_league(1), tmp_path)
     stale = tmp_path / "players.parquet"
