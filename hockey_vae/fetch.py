@@ -4,8 +4,8 @@ Endpoints (https://api-web.nhle.com/v1, no key needed):
 - `schedule/{YYYY-MM-DD}`: one week of games (`gameWeek[].games[]`) and `nextStartDate`.
   The season is walked week by week from 1 September of its first year, keeping games whose
   `season` matches (cancelled ones dropped), until a week without any of them after the
-  `regularSeasonEndDate` / `playoffEndDate` those weeks report (about 40-45 requests). The club-schedule endpoint would need one call per team and a team
-  list that changes between seasons; the weekly schedule needs neither.
+  `regularSeasonEndDate` / `playoffEndDate` those weeks report (about 40-45 requests). The club-schedule endpoint would need
+  one call per team and a team list that changes between seasons; the weekly schedule needs neither.
 - `gamecenter/{gameId}/play-by-play`: the format read by `hockey_vae.sources.nhl_api`.
 - optionally `shiftcharts?cayenneExp=gameId={gameId}` on https://api.nhle.com/stats/rest/en
   (who was on the ice; paired with the play-by-play by the reader).
@@ -14,20 +14,21 @@ Files in OUT: `schedule_{season}.json` (every game of the season, all types; cac
 once every game in it is final), `pbp_{gameId}.json.gz` and `shifts_{gameId}.json.gz`, each
 the raw response bytes, gzip-compressed and written atomically. A file already there is
 not fetched again, so an interrupted run resumes where it stopped.
-HTTP uses only the standard library: retries with exponential backoff on 429, 5xx and
-connection errors (honouring Retry-After), and a minimum interval between requests.
+HTTP (`hockey_vae.http_client`): an overall deadline per attempt, retries with backoff on
+429, 5xx, connection errors and bad bodies, `Retry-After` in both forms, a request interval.
+
+Nothing from the server reaches a file name unchecked: a game id must be 10 ASCII digits,
+and every path written must resolve inside OUT. A schedule of any shape is read without a
+traceback: what cannot be used (a week that is not an object, games that are not objects,
+bad ids) becomes a problem line, and the good games are fetched.
 """
 
 from __future__ import annotations
 
 import gzip
-import http.client
 import json
 import logging
 import re
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from hockey_vae.http_client import FetchError, HttpClient
 from hockey_vae.io import PathLike, atomic_path
 
 __all__ = [
@@ -53,90 +55,8 @@ log = logging.getLogger(__name__)
 NHL_API_BASE = "https://api-web.nhle.com/v1"
 NHL_STATS_BASE = "https://api.nhle.com/stats/rest/en"
 FINAL_STATES = frozenset({"OFF", "FINAL"})  # gameState of a game that is over
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-_USER_AGENT = "hockey_vae-fetch/0.1 (+research; polite)"
-
-
-class FetchError(RuntimeError):
-    """A download failed for good; the message names the URL (and HTTP status if any)."""
-
-    def __init__(self, url: str, message: str, status: int | None = None):
-        self.url, self.status = url, status
-        super().__init__(f"{url}: {message}")
-
-
-@dataclass
-class HttpClient:
-    """GET JSON from one base URL with retries, backoff and a minimum request interval.
-
-    `sleep` and `clock` are injectable so tests run without real waiting.
-    """
-
-    base_url: str = NHL_API_BASE
-    min_interval: float = 0.5  # seconds between the starts of two requests
-    retries: int = 5  # extra attempts after the first, for retryable failures
-    backoff: float = 1.0  # first retry delay in seconds, doubled per attempt
-    max_delay: float = 60.0  # cap on one retry delay (also on Retry-After)
-    timeout: float = 30.0  # seconds per request
-    sleep: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.monotonic
-    requests: int = 0  # HTTP attempts made so far
-    _last: float | None = field(default=None, init=False, repr=False)
-
-    def url(self, path: str) -> str:
-        """The full URL of `path` under the base URL."""
-        return f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
-
-    def get_bytes(self, path: str) -> bytes:
-        """The body of GET `path`; FetchError after the last retry or on a non-retryable status."""
-        url = self.url(path)
-        last_error = "no attempt"
-        for attempt in range(self.retries + 1):
-            self._wait()
-            try:
-                return self._get_once(url)
-            except urllib.error.HTTPError as err:
-                if err.code not in _RETRY_STATUS:
-                    raise FetchError(url, f"HTTP {err.code} {err.reason}", err.code) from None
-                last_error = f"HTTP {err.code} {err.reason}"
-                delay = self._delay(attempt, err.headers.get("Retry-After") if err.headers else None)
-            except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-                last_error = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
-                delay = self._delay(attempt, None)
-            if attempt < self.retries:
-                log.info("retrying %s in %.1fs after %s", url, delay, last_error)
-                self.sleep(delay)
-        raise FetchError(url, f"giving up after {self.retries + 1} attempts ({last_error})")
-
-    def get_json(self, path: str) -> tuple[Any, bytes]:
-        """(parsed JSON, raw body) of GET `path`; FetchError naming the URL if not JSON."""
-        body = self.get_bytes(path)
-        try:
-            return json.loads(body), body
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise FetchError(self.url(path), f"response is not JSON ({err})") from None
-
-    def _get_once(self, url: str) -> bytes:
-        self.requests += 1
-        request = urllib.request.Request(
-            url, headers={"User-Agent": _USER_AGENT, "Accept": "application/json"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
-            return response.read()
-
-    def _wait(self) -> None:
-        now = self.clock()
-        if self._last is not None:
-            wait = self.min_interval - (now - self._last)
-            if wait > 0:
-                self.sleep(wait)
-                now = self.clock()
-        self._last = now
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        delay = self.backoff * 2.0**attempt
-        if retry_after and retry_after.strip().isdigit():
-            delay = max(delay, float(retry_after))
-        return min(delay, self.max_delay)
+_GAME_ID = re.compile(r"[0-9]{10}")  # e.g. 2023020001: season's first year, type, number
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -150,6 +70,7 @@ class FetchResult:
     not_final: int = 0  # games not over yet, skipped
     requests: int = 0  # HTTP attempts made
     failures: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # schedule entries refused, and why
 
 
 def _check_season(season: str) -> int:
@@ -158,21 +79,84 @@ def _check_season(season: str) -> int:
     return int(season[:4])
 
 
-def _game_summary(game: dict, day: str | None) -> dict:
-    return {
-        "id": game["id"], "season": game.get("season"), "gameType": game.get("gameType"),
-        "gameState": game.get("gameState"),
-        "gameScheduleState": game.get("gameScheduleState"), "date": day,
-        "awayTeam": (game.get("awayTeam") or {}).get("abbrev"),
-        "homeTeam": (game.get("homeTeam") or {}).get("abbrev"),
-    }
+def _game_id(value: Any) -> int | None:
+    """`value` as a game id when it is 10 ASCII digits (an int or a string), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return None
+    text = str(value)
+    return int(text) if _GAME_ID.fullmatch(text) else None
 
 
-def season_schedule(client: HttpClient, season: str) -> list[dict]:
+def _scalar(value: Any) -> str | int | None:
+    """A string or int kept as it is; anything else (lists, objects, floats) becomes None."""
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _abbrev(team: Any) -> Any:
+    return team.get("abbrev") if isinstance(team, dict) else None
+
+
+_SUMMARY = ("season", "gameType", "gameState", "gameScheduleState", "date", "awayTeam",
+            "homeTeam")
+
+
+def _summary(fields: dict, gid: int) -> dict:
+    """One game as cached in the schedule file: its id and plain values only."""
+    return {"id": gid, **{key: _scalar(fields.get(key)) for key in _SUMMARY}}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _objects(value: Any, where: str, problems: list[str]) -> list[dict]:
+    """The objects in the list `value`; anything else is reported in `problems`."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{where}: {type(value).__name__} {_short(value)}, not a list; ignored")
+        return []
+    bad = [v for v in value if not isinstance(v, dict)]
+    if bad:
+        problems.append(f"{where}: {len(bad)} entry(ies) not an object, e.g. {_short(bad[0])}; "
+                        "ignored")
+    return [v for v in value if isinstance(v, dict)]
+
+
+def _read_week(doc: dict, where: str, season: str, games: dict[int, dict],
+               problems: list[str]) -> int:
+    """Add the week's games of `season` to `games`; return how many the week held."""
+    in_week = 0
+    for day in _objects(doc.get("gameWeek"), f"{where}: gameWeek", problems):
+        day_games = _objects(day.get("games"), f"{where}: games of {_short(day.get('date'))}",
+                             problems)
+        for game in day_games:
+            if str(game.get("season")) != season:
+                continue
+            gid = _game_id(game.get("id"))
+            if gid is None:
+                problems.append(f"{where}: game id {_short(game.get('id'))} is not a 10-digit "
+                                "NHL game id; skipped")
+                continue
+            in_week += 1
+            if game.get("gameScheduleState") != "CNCL":  # cancelled games never happen
+                fields = dict(game, date=day.get("date"), awayTeam=_abbrev(game.get("awayTeam")),
+                              homeTeam=_abbrev(game.get("homeTeam")))
+                games[gid] = _summary(fields, gid)
+    return in_week
+
+
+def season_schedule(client: HttpClient, season: str,
+                    problems: list[str] | None = None) -> list[dict]:
     """Every game of `season` (all game types) from the weekly schedule, sorted by id.
 
-    Raises FetchError when the schedule holds no game of that season.
+    What cannot be used (a week that is not an object, entries that are not objects, ids
+    that are not 10 digits, a nextStartDate that is not a later date) is appended to
+    `problems` and skipped; a malformed week, or one that cannot be fetched once games were
+    found, ends the walk. Raises FetchError when the schedule yields no game of the season.
     """
+    problems = [] if problems is None else problems
     first_year = _check_season(season)
     date: str | None = f"{first_year}-09-01"
     end = f"{first_year + 1}-10-31"  # hard stop (the 2020 playoffs ran into September)
@@ -180,39 +164,80 @@ def season_schedule(client: HttpClient, season: str) -> list[dict]:
     season_end = ""  # latest regular-season or playoff end date reported in our weeks
     log.info("walking the %s schedule week by week from %s", season, date)
     while date and date <= end:
-        doc, _ = client.get_json(f"schedule/{date}")
-        in_week = 0
-        for day in doc.get("gameWeek") or []:
-            for game in day.get("games") or []:
-                if str(game.get("season")) != season or "id" not in game:
-                    continue
-                in_week += 1
-                if game.get("gameScheduleState") != "CNCL":  # cancelled games never happen
-                    games[game["id"]] = _game_summary(game, day.get("date"))
-        if in_week:
+        where = client.url(f"schedule/{date}")
+        try:
+            doc, _ = client.get_json(f"schedule/{date}")
+        except FetchError as err:
+            if not games:
+                raise
+            problems.append(f"{err}; the walk stops here, the games found so far are kept")
+            break
+        if not isinstance(doc, dict):
+            problems.append(f"{where}: the schedule is a {type(doc).__name__}, not an object; "
+                            "the walk stops here")
+            break
+        if _read_week(doc, where, season, games, problems):
             reported = [doc.get("regularSeasonEndDate"), doc.get("playoffEndDate")]
             season_end = max([season_end] + [d for d in reported if isinstance(d, str)])
         elif games and season_end and date > season_end:
             break  # the season, playoffs included, is over
         following = doc.get("nextStartDate")
-        if following is not None and following <= date:
-            raise FetchError(client.url(f"schedule/{date}"),
-                             f"nextStartDate {following!r} does not advance")
+        if following is not None and not (isinstance(following, str)
+                                           and _DATE.fullmatch(following) and following > date):
+            problems.append(f"{where}: nextStartDate {_short(following)} is not a later date; "
+                            "the walk stops here")
+            break
         date = following
     if not games:
+        why = f" ({problems[-1]})" if problems else ""
         raise FetchError(client.url(f"schedule/{first_year}-09-01"),
-                         f"no game of season {season} found in the schedule")
+                         f"no game of season {season} found in the schedule{why}")
     return [games[g] for g in sorted(games)]
 
 
-def _load_or_fetch_schedule(client: HttpClient, season: str, out_dir: Path,
-                            refresh: bool) -> list[dict]:
-    path = out_dir / f"schedule_{season}.json"
-    if path.is_file() and not refresh:
+def _inside(out_dir: Path, name: str, problems: list[str]) -> Path | None:
+    """`out_dir / name` if it resolves to a file directly inside `out_dir`, else a problem."""
+    target = out_dir / name
+    if target.resolve().parent != out_dir.resolve():
+        problems.append(f"{target}: resolves to {target.resolve()}, outside {out_dir}; refused")
+        return None
+    return target
+
+
+def _cached_schedule(path: Path, problems: list[str]) -> list[dict] | None:
+    """The games of a schedule cache file, or None (with a problem) when it is unusable."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        problems.append(f"{path}: unreadable schedule cache ({err}); fetched again")
+        return None
+    games = doc.get("games") if isinstance(doc, dict) else None
+    if not isinstance(games, list):
+        problems.append(f"{path}: not a schedule cache (no list of games); fetched again")
+        return None
+    out = []
+    for game in _objects(games, f"{path}: games", problems):
+        gid = _game_id(game.get("id"))
+        if gid is None:
+            problems.append(f"{path}: game id {_short(game.get('id'))} is not a 10-digit NHL "
+                            "game id; skipped")
+            continue
+        out.append(_summary(game, gid))
+    return out
+
+
+def _load_or_fetch_schedule(client: HttpClient, season: str, out_dir: Path, refresh: bool,
+                            problems: list[str]) -> list[dict]:
+    path = _inside(out_dir, f"schedule_{season}.json", problems)
+    if path is not None and path.is_file() and not refresh:
         log.info("schedule from cache %s", path)
-        return json.loads(path.read_text(encoding="utf-8"))["games"]
-    games = season_schedule(client, season)
-    if all(g.get("gameState") in FINAL_STATES for g in games):  # cache only a finished season
+        cached = _cached_schedule(path, problems)
+        if cached is not None:
+            return cached
+    before = len(problems)
+    games = season_schedule(client, season, problems)
+    finished = all(g.get("gameState") in FINAL_STATES for g in games)
+    if path is not None and finished and len(problems) == before:  # cache a clean, final season
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps({"season": season, "games": games}, indent=1),
                            encoding="utf-8")
@@ -245,6 +270,7 @@ def fetch_nhl_season(
     base_url: str = NHL_API_BASE,
     rate: float = 0.5,
     retries: int = 5,
+    timeout: float = 30.0,
     shifts: bool = False,
     shifts_base_url: str = NHL_STATS_BASE,
     refresh_schedule: bool = False,
@@ -254,30 +280,40 @@ def fetch_nhl_season(
 ) -> FetchResult:
     """Download the schedule and every finished game's play-by-play of `season` into `out_dir`.
 
-    `game_types`: 1 preseason, 2 regular season, 3 playoffs. `rate`: minimum seconds
-    between requests; `retries`: extra attempts on 429/5xx/connection errors. `client`
-    (and `shifts_client`) replace the default HTTP clients, e.g. with a fake sleep. Per-game failures are collected in `FetchResult.failures` and the run
-    goes on; a schedule failure raises FetchError. Files already in `out_dir` are kept.
+    Keyword options mirror the CLI flags (hence their number). `game_types`: 1 preseason,
+    2 regular season, 3 playoffs. `rate`: minimum seconds between requests; `retries`: extra
+    attempts on 429/5xx, connection errors and bad bodies; `timeout`: overall seconds per
+    attempt. `client` (and `shifts_client`) replace the default HTTP clients, e.g. with a
+    fake sleep. Per-game failures are collected in `FetchResult.failures`, refused schedule
+    entries and paths in `FetchResult.problems`, and the run goes on; a schedule that yields
+    no game raises FetchError. Files already in `out_dir` are kept.
     """
     out_dir = Path(out_dir)
-    client = client or HttpClient(base_url=base_url, min_interval=rate, retries=retries)
+    client = client or HttpClient(base_url=base_url, min_interval=rate, retries=retries,
+                                  timeout=timeout)
     if shifts and shifts_client is None:
-        shifts_client = HttpClient(base_url=shifts_base_url, min_interval=rate, retries=retries)
+        shifts_client = HttpClient(base_url=shifts_base_url, min_interval=rate, retries=retries,
+                                   timeout=timeout)
         shifts_client.sleep, shifts_client.clock = client.sleep, client.clock
     types = set(game_types)
-    games = [g for g in _load_or_fetch_schedule(client, season, out_dir, refresh_schedule)
-             if g.get("gameType") in types]
-    result = FetchResult(season=season, games=len(games))
+    problems: list[str] = []
+    games = [g for g in _load_or_fetch_schedule(client, season, out_dir, refresh_schedule,
+                                                problems) if g.get("gameType") in types]
+    result = FetchResult(season=season, games=len(games), problems=problems)
     for game in tqdm(games, desc=f"NHL {season}", unit="game", disable=not progress):
         if game.get("gameState") not in FINAL_STATES:
             result.not_final += 1
             continue
-        jobs = [(client, f"gamecenter/{game['id']}/play-by-play",
-                 out_dir / f"pbp_{game['id']}.json.gz", _is_pbp, "a play-by-play document")]
+        gid = game["id"]  # validated: 10 digits, an int
+        jobs = [(client, f"gamecenter/{gid}/play-by-play", f"pbp_{gid}.json.gz", _is_pbp,
+                 "a play-by-play document")]
         if shifts and shifts_client is not None:
-            jobs.append((shifts_client, f"shiftcharts?cayenneExp=gameId={game['id']}",
-                         out_dir / f"shifts_{game['id']}.json.gz", _is_shifts, "a shift chart"))
-        for job_client, url_path, target, check, what in jobs:
+            jobs.append((shifts_client, f"shiftcharts?cayenneExp=gameId={gid}",
+                         f"shifts_{gid}.json.gz", _is_shifts, "a shift chart"))
+        for job_client, url_path, name, check, what in jobs:
+            target = _inside(out_dir, name, problems)
+            if target is None:
+                continue
             if target.is_file():
                 result.cached += 1
                 continue

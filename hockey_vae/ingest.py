@@ -12,14 +12,12 @@ import importlib
 import inspect
 import logging
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike
+from hockey_vae.io import PathLike, read_table_set
 from hockey_vae.sources.base import Ingested, write_tables
 
 __all__ = ["FORMATS", "get_reader", "ingest", "load_tables", "describe", "PLAYER_EVENTS"]
@@ -84,21 +82,15 @@ def ingest(
 
 
 def load_tables(directory: PathLike) -> Ingested:
-    """Read a folder written by `ingest` (or `simulate`) back, validated.
+    """Read a folder written by `ingest` (or `simulate`) back as one table set, validated.
 
-    Raises FileNotFoundError naming the folder and the missing file.
+    Raises FileNotFoundError naming the folder and the missing file, and
+    `io.TableSetError` when its files are not one complete set of one run.
     """
-    directory = Path(directory)
-    tables: dict[str, pa.Table] = {}
-    for name, sch in _TABLES.items():
-        path = directory / f"{name}.parquet"
-        if not path.is_file():
-            raise FileNotFoundError(f"{directory}: missing {name}.parquet (run ingest first)")
-        tables[name] = pq.read_table(path, schema=sch)
-    players_path = directory / "players.parquet"
-    players = pq.read_table(players_path) if players_path.is_file() else None
+    found = read_table_set(directory, {**_TABLES, "players": None})
+    tables = found.tables
     out = Ingested(events=tables["events"], games=tables["games"], rosters=tables["rosters"],
-                   players=players)
+                   players=tables.get("players"))
     return out.validate()
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from _http_server import ScriptedServer
 
 from hockey_vae import schema
 from hockey_vae.cli import main
@@ -62,48 +61,14 @@ def _routes(state2: str = "FINAL") -> dict:
     return {path: [(ok[0], body, {}) for body in bodies] for path, bodies in routes.items()}
 
 
-class _Server:
-    """A threaded HTTP server on 127.0.0.1 with scripted responses and a request log."""
-
-    def __init__(self, routes: dict):
-        self.routes, self.log = routes, []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server API)
-                server.log.append(self.path)
-                responses = server.routes.get(self.path, [(404, {"error": "nope"}, {})])
-                status, body, headers = responses.pop(0) if len(responses) > 1 else responses[0]
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.01,),
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     made = []
 
-    def start(routes: dict | None = None) -> _Server:
-        made.append(_Server(routes if routes is not None else _routes()))
+    def start(routes: dict | None = None) -> ScriptedServer:
+        made.append(ScriptedServer(routes if routes is not None else _routes()))
         return made[-1]
 
     yield start

@@ -31,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     nhl.add_argument("--rate", type=float, default=0.5, metavar="SECONDS",
                      help="minimum seconds between requests (default 0.5)")
     nhl.add_argument("--retries", type=int, default=5,
-                     help="retries per request on 429/5xx/connection errors (default 5)")
+                     help="retries per request on 429/5xx, connection errors, deadlines and "
+                          "bad bodies (default 5)")
+    nhl.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                     help="overall deadline of one attempt: connect, headers and the whole "
+                          "body (default 30)")
     nhl.add_argument("--shifts", action="store_true",
                      help="also download shift charts (on-ice players) as shifts_{gameId}.json.gz")
     nhl.add_argument("--shifts-base-url", default=NHL_STATS_BASE,
@@ -43,22 +47,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_nhl(args: argparse.Namespace) -> int:
-    """Fetch and print what was downloaded, cached, skipped and failed; 1 if any failed."""
+    """Fetch and print what was downloaded, cached, skipped, refused and failed.
+
+    Exit 1 if any download failed or any schedule entry or path was refused.
+    """
     try:
         result = fetch_nhl_season(
             args.season, args.out, game_types=args.game_types, base_url=args.base_url,
             rate=args.rate, shifts=args.shifts, shifts_base_url=args.shifts_base_url,
             refresh_schedule=args.refresh_schedule, progress=not args.no_progress,
-            retries=args.retries,
+            retries=args.retries, timeout=args.timeout,
         )
     except FetchError as err:
         print(f"hockey-vae fetch nhl: error: {err}")
         return 1
     print(f"season {result.season}: {result.games} game(s); downloaded {result.downloaded} "
           f"file(s), {result.cached} already in {args.out}, {result.not_final} game(s) not "
-          f"final yet; {result.requests} request(s)")
-    for failure in result.failures[:20]:
-        print(f"  failed: {failure}")
-    if len(result.failures) > 20:
-        print(f"  ... and {len(result.failures) - 20} more")
-    return 1 if result.failures else 0
+          f"final yet; {result.requests} request(s); {len(result.problems)} problem(s)")
+    _print_some("failed", result.failures)
+    _print_some("problem", result.problems)
+    return 1 if result.failures or result.problems else 0
+
+
+def _print_some(label: str, lines: list[str], limit: int = 20) -> None:
+    for line in lines[:limit]:
+        print(f"  {label}: {line}")
+    if len(lines) > limit:
+        print(f"  ... and {len(lines) - limit} more")

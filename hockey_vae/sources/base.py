@@ -17,7 +17,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, expand_paths, write_parquet
+from hockey_vae.io import PathLike, expand_paths, write_table_set
 
 __all__ = ["Ingested", "Problem", "ParseError", "read_many", "concat_ingested", "write_tables"]
 
@@ -166,15 +166,17 @@ def read_many(
     return out
 
 
-def write_tables(ingested: Ingested, out_dir: PathLike) -> dict[str, Path]:
-    """Write events/games/rosters (and players) Parquet files into `out_dir`, atomically.
+def write_tables(ingested: Ingested, out_dir: PathLike, *, kind: str | None = None
+                 ) -> dict[str, Path]:
+    """Write events/games/rosters (and players) Parquet files into `out_dir` as one set.
 
-    Every table is validated before anything is written, so a bad table leaves earlier
-    outputs untouched.
+    Every table is validated before anything is written, and `io.write_table_set` leaves
+    the previous set intact on failure and removes its tables that this set lacks. `kind`
+    (recorded with the set) defaults to "simulate" when there are players, else "ingest".
     """
     ingested.validate()
-    out_dir = Path(out_dir)
     tables = {"events": ingested.events, "games": ingested.games, "rosters": ingested.rosters}
     if ingested.players is not None:
         tables["players"] = ingested.players
-    return {name: write_parquet(t, out_dir / f"{name}.parquet") for name, t in tables.items()}
+    kind = kind or ("simulate" if ingested.players is not None else "ingest")
+    return write_table_set(tables, out_dir, kind)
