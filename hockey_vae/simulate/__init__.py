@@ -16,6 +16,13 @@ in the games table (+1 goal to the winner, `decided_in` "shootout").
 
 Output conforms to `hockey_vae.schema`; `Ingested.players` adds each player's true styles
 (z-scores unless noted; NaN where a style has no effect, e.g. goaltending for skaters).
+
+Modules, in the order a season is built: `config` (LeagueConfig), `league` (players,
+styles, lineups), `schedule`, `weights` (who acts), `engine` (the step loop) with
+`shifts` (who is on the ice), `whistles`, `in_play` and `shots` (the events), `state`
+(what they pass around), `draws` and `constants` (helpers), `tables` (canonical output).
+Random numbers are drawn only in `league`, `schedule`, `engine`, `shifts` and `tables`,
+always in the same order, so a seed gives the same season bit for bit.
 """
 
 from __future__ import annotations
@@ -70,14 +77,14 @@ def simulate_league(
             setattr(cfg, field, value)
     cfg.validate()
     rng = np.random.default_rng(cfg.seed)
-    players = make_league(cfg, rng)
+    pool = make_league(cfg, rng)  # teams and players
     schedule = make_schedule(cfg, rng)
-    lineups = make_lineups(players, schedule.home, schedule.away, cfg, rng)
-    engine = Engine(players, lineups, cfg, rng)
+    lineups = make_lineups(pool, schedule, cfg, rng)
+    engine = Engine(pool, lineups, cfg, rng)
     steps = 0
     while engine.step():
         steps += 1
         if steps > MAX_STEPS:
             raise RuntimeError("simulation did not finish; check the LeagueConfig rates")
     log.debug("simulated %d games in %d steps", len(schedule.home), steps)
-    return build_tables(players, cfg, schedule, lineups, engine, rng)
+    return build_tables(pool, cfg, schedule, lineups, engine, rng)

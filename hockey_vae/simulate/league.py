@@ -8,13 +8,14 @@ import numpy as np
 
 from hockey_vae.simulate.config import STYLE_COLUMNS, LeagueConfig
 from hockey_vae.simulate.constants import POS_C, POS_D, POS_G, POS_LW, POS_RW
+from hockey_vae.simulate.schedule import Schedule
 
 __all__ = ["League", "Lineups", "make_league", "make_lineups"]
 
 
 @dataclass
 class League:
-    """Teams and players: codes, names, positions and internal (NaN-free) style arrays."""
+    """Teams and players: codes, ids, names, positions and true styles."""
 
     teams: list[str]
     team_of: np.ndarray  # (n_players,) team index
@@ -118,9 +119,10 @@ class Lineups:
     backup: np.ndarray  # (n_games, 2) dressed backup goalie
 
 
-def make_lineups(league: League, home: np.ndarray, away: np.ndarray, cfg: LeagueConfig,
+def make_lineups(league: League, schedule: Schedule, cfg: LeagueConfig,
                  rng: np.random.Generator) -> Lineups:
     """Dress 12 F, 6 D, 2 G per team-game by a noisy depth chart; build lines from it."""
+    home, away = schedule.home, schedule.away
     g = len(home)
     fwd = np.zeros((g, 2, 4, 3), dtype=np.int64)
     dmen = np.zeros((g, 2, 3, 2), dtype=np.int64)
