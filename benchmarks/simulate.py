@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from hockey_vae.simulate import actor_weights, simulate_league
 from hockey_vae.sources.base import write_tables
@@ -31,6 +32,7 @@ SHOT_ATTEMPTS = ["shot", "missed_shot", "goal"]
 
 
 def git_commit() -> str:
+    """HEAD's full SHA, flagged when the working tree has uncommitted changes."""
     try:
         here = Path(__file__).parent
         head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -43,6 +45,7 @@ def git_commit() -> str:
 
 
 def league_stats(ev: pd.DataFrame, games: pd.DataFrame) -> dict[str, float]:
+    """League-level counts and rates to compare with the NHL (goals, shots, manpower ...)."""
     n = len(games)
     team = ev[ev.team.notna()]
     on_net = ev.event_type.isin(["shot", "goal"]).sum()
@@ -79,7 +82,7 @@ def league_stats(ev: pd.DataFrame, games: pd.DataFrame) -> dict[str, float]:
 
 def style_signal(ev: pd.DataFrame, pl: pd.DataFrame) -> dict[str, float]:
     """Spearman correlation between per-player rates in the data and the true styles."""
-    def rate(kinds, who):
+    def rate(kinds: list[str], who: pd.Index) -> pd.Series:
         sub = ev[ev.event_type.isin(kinds)]
         made = sub.player_id.value_counts().reindex(who, fill_value=0)
         return (made / sub.on_ice_for.explode().value_counts().reindex(who)).dropna()
@@ -142,12 +145,13 @@ def oracle(ev: pd.DataFrame, pl: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _to_arrow(frame: pd.DataFrame):
-    import pyarrow as pa
+def _to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table, index dropped."""
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def frame_markdown(frame: pd.DataFrame) -> str:
+    """A frame as a Markdown table, floats to 3 decimals."""
     head = "| " + " | ".join([frame.index.name or ""] + list(frame.columns)) + " |"
     lines = [head, "|" + "---|" * (len(frame.columns) + 1)]
     for idx, row in frame.iterrows():
@@ -157,13 +161,38 @@ def frame_markdown(frame: pd.DataFrame) -> str:
 
 
 def markdown_table(rows: dict[str, object]) -> str:
+    """A quantity -> value mapping as a two-column Markdown table."""
     lines = ["| quantity | value |", "|---|---|"]
     for k, v in rows.items():
         lines.append(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |")
     return "\n".join(lines)
 
 
+def _report(command: str, args: argparse.Namespace, sections: dict[str, dict],
+            orc: pd.DataFrame) -> str:
+    """The Markdown report: provenance, then one section per block of numbers."""
+    return "\n\n".join([
+        "# Synthetic league: speed and realism",
+        f"Command: `{command}`  \nCommit: `{git_commit()}`  \n"
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores "
+        f"(shared with other jobs while measured), Python {platform.python_version()}, "
+        f"numpy {np.__version__}  \nData: `simulate_league(n_teams={args.teams}, "
+        f"games={args.games}, seed={args.seed})`, default `LeagueConfig`.",
+        "## Speed (single run)\n\n" + markdown_table(sections["timing"]),
+        "## League\n\n" + markdown_table(sections["stats"]),
+        "## Event types per game\n\n" + markdown_table(sections["types"]),
+        "## True styles in the data (Spearman over players)\n\n"
+        + markdown_table(sections["signal"]),
+        "## Identification oracle\n\nAmong the acting team's on-ice skaters, the actor under "
+        "the simulator's true weights for the event type alone (`actor_weights`; location "
+        "ignored, faceoffs excluded). Chance = uniform over those skaters. Log-likelihoods "
+        "are natural logs of the true actor's probability.\n\n"
+        + frame_markdown(orc),
+    ]) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Simulate, time, summarise, print and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--teams", type=int, default=32)
     parser.add_argument("--games", type=int, default=82, help="games per team")
@@ -204,23 +233,8 @@ def main(argv: list[str] | None = None) -> int:
 
     command = "python benchmarks/simulate.py " + " ".join(
         argv if argv is not None else sys.argv[1:])
-    report = "\n\n".join([
-        "# Synthetic league: speed and realism",
-        f"Command: `{command.strip()}`  \nCommit: `{git_commit()}`  \n"
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores "
-        f"(shared with other jobs while measured), Python {platform.python_version()}, "
-        f"numpy {np.__version__}  \nData: `simulate_league(n_teams={args.teams}, "
-        f"games={args.games}, seed={args.seed})`, default `LeagueConfig`.",
-        "## Speed (single run)\n\n" + markdown_table(timing),
-        "## League\n\n" + markdown_table(stats),
-        "## Event types per game\n\n" + markdown_table(types.to_dict()),
-        "## True styles in the data (Spearman over players)\n\n" + markdown_table(signal),
-        "## Identification oracle\n\nAmong the acting team's on-ice skaters, the actor under "
-        "the simulator's true weights for the event type alone (`actor_weights`; location "
-        "ignored, faceoffs excluded). Chance = uniform over those skaters. Log-likelihoods "
-        "are natural logs of the true actor's probability.\n\n"
-        + frame_markdown(orc),
-    ]) + "\n"
+    sections = {"timing": timing, "stats": stats, "types": types.to_dict(), "signal": signal}
+    report = _report(command.strip(), args, sections, orc)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(report)
     print(f"wrote {args.report}")

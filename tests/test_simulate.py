@@ -248,9 +248,44 @@ def test_actor_weights_favour_the_matching_style(league, players):
         actor_weights(league.players.drop_columns(["shooting"]))
 
 
+ID_COLUMNS = ("game_id", "league", "player_id", "player2_id", "on_ice_for", "on_ice_against")
+
+
+def _ids(league) -> tuple[set[str], set[str]]:
+    """Every game id and every player id anywhere in the four tables."""
+    ev = league.events.to_pandas()
+    games = set(ev.game_id) | set(league.games.column("game_id").to_pylist()) \
+        | set(league.rosters.column("game_id").to_pylist())
+    players = set(ev.player_id.dropna()) | set(ev.player2_id.dropna()) \
+        | set(ev.on_ice_for.dropna().explode()) | set(ev.on_ice_against.dropna().explode()) \
+        | set(league.rosters.column("player_id").to_pylist()) \
+        | set(league.players.column("player_id").to_pylist())
+    return games, players
+
+
+def test_leagues_with_different_names_share_no_ids_and_default_ids_stay():
+    default = simulate_league(n_teams=4, games=4, seed=3)
+    named = simulate_league(n_teams=4, games=4, seed=3, league="AHLSIM")
+    other = simulate_league(n_teams=4, games=4, seed=3, config=LeagueConfig(league="ECHL_2"))
+    (g0, p0), (g1, p1), (g2, p2) = _ids(default), _ids(named), _ids(other)
+    assert min(g0) == "SIM-000001" and min(p0) == "S00000"  # today's ids, unchanged
+    assert min(g1) == "AHLSIM-000001" and min(p1) == "AHLSIM-S00000"
+    for (ga, pa_), (gb, pb) in (((g0, p0), (g1, p1)), ((g0, p0), (g2, p2)), ((g1, p1), (g2, p2))):
+        assert not ga & gb and not pa_ & pb
+    assert set(named.events.column("league").to_pylist()) == {"AHLSIM"}
+    assert set(named.games.column("league").to_pylist()) == {"AHLSIM"}
+    # the name relabels ids only: every other column of the season is the same
+    keep = [c for c in default.events.column_names if c not in ID_COLUMNS]
+    assert named.events.select(keep).equals(default.events.select(keep))
+    assert named.players.drop_columns(["player_id"]).to_pandas().equals(
+        default.players.drop_columns(["player_id"]).to_pandas())
+
+
 @pytest.mark.parametrize("kwargs, match", [
     ({"n_teams": 5}, "even"),
     ({"games": 0}, "games"),
+    ({"league": ""}, "league"),
+    ({"league": "my league"}, "league"),
 ])
 def test_bad_arguments_raise_value_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -266,6 +301,22 @@ def test_cli_simulate_writes_four_tables(tmp_path, capsys):
     games = pq.read_table(out / "games.parquet")
     assert games.num_rows == 8
     assert "8 games" in capsys.readouterr().out
+
+
+def test_cli_simulate_league_names_the_ids_and_refuses_a_bad_name(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert main(["simulate", "--games", "2", "--teams", "4", "--league", "PWHLSIM",
+                 "--out", str(out)]) == 0
+    games = pq.read_table(out / "games.parquet").to_pandas()
+    players = pq.read_table(out / "players.parquet").to_pandas()
+    assert games.game_id.str.startswith("PWHLSIM-").all()
+    assert set(games.league) == {"PWHLSIM"}
+    assert players.player_id.str.startswith("PWHLSIM-S").all()
+    assert "league PWHLSIM" in capsys.readouterr().out
+    assert main(["simulate", "--games", "2", "--teams", "4", "--league", "a/b",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "league must be" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
 
 
 def test_cli_demo_prints_a_summary(tmp_path, capsys):

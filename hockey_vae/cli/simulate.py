@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S",
                         help="random seed; the same seed gives identical tables "
                              "(default %(default)s)")
+    parser.add_argument("--league", default=defaults.league, metavar="NAME",
+                        help="league name (letters, digits, '_', '-'): the `league` column and "
+                             "the id prefix (game NAME-000001, player NAME-S00000; the default "
+                             "%(default)s keeps player ids S00000), so leagues simulated under "
+                             "different names share no game or player ids")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.set_defaults(func=run)
 
@@ -33,12 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Simulate, validate, write; print what was written."""
     start = time.perf_counter()
-    league = simulate_league(n_teams=args.teams, games=args.games, seed=args.seed)
+    league = simulate_league(n_teams=args.teams, games=args.games, seed=args.seed,
+                             league=args.league)
     paths = write_tables(league, args.out)
     seconds = time.perf_counter() - start
     n_games = league.games.num_rows
-    print(f"simulated {n_games} games ({args.teams} teams x {args.games} games each, "
-          f"seed {args.seed}): {league.events.num_rows} events, "
+    print(f"simulated {n_games} games of league {args.league} ({args.teams} teams x "
+          f"{args.games} games each, seed {args.seed}): {league.events.num_rows} events, "
           f"{league.players.num_rows} players in {seconds:.1f} s")
     for path in paths.values():
         print(f"  wrote {path}")
