@@ -1,7 +1,7 @@
 """Benchmark: simulate a full synthetic season; time it and check how NHL-like it looks.
 
 Usage: python benchmarks/simulate.py [--teams 32] [--games 82] [--seed 0]
-                                     [--report reports/simulate.md]
+                                     [--report reports/simulate/simulate.md]
 
 One timed run of `simulate_league` (single process, numpy only, no torch), one timed
 write of its four Parquet tables, then league-level statistics, how strongly the true
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,23 +24,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hockey_vae.reporting import git_commit
 from hockey_vae.simulate import actor_weights, simulate_league
 from hockey_vae.sources.base import write_tables
 
 SHOT_ATTEMPTS = ["shot", "missed_shot", "goal"]
-
-
-def git_commit() -> str:
-    """HEAD's full SHA, flagged when the working tree has uncommitted changes."""
-    try:
-        here = Path(__file__).parent
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True, cwd=here).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True,
-                               text=True, cwd=here).stdout
-        return head + (" (working tree has uncommitted changes)" if dirty.strip() else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def league_stats(ev: pd.DataFrame, games: pd.DataFrame) -> dict[str, float]:
@@ -198,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--games", type=int, default=82, help="games per team")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", type=Path,
-                        default=Path(__file__).resolve().parents[1] / "reports" / "simulate.md")
+                        default=Path(__file__).resolve().parents[1] / "reports" / "simulate" / "simulate.md")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
