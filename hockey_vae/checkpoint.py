@@ -83,7 +83,8 @@ def read_checkpoint(path: str | os.PathLike, *, require_finite: bool = True) -> 
     """
     path = Path(path)
     if not path.is_file():
-        raise MissingCheckpointError(f"{path}: no such checkpoint file")
+        where = "" if path.parent.is_dir() else f" (no folder {path.parent})"
+        raise MissingCheckpointError(f"{path}: no such checkpoint file{where}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, ValueError,

@@ -20,8 +20,8 @@ from hockey_vae.checkpoint import nonfinite_tensors
 
 __all__ = ["TrainingDiverged", "check_batch", "check_epoch"]
 
-_HINT = ("checkpoint.pt and best.pt keep the last good epoch; lower the learning rate "
-         "(train.lr) or grad_clip and retrain, or --resume from the last good epoch")
+_HINT = ("nothing of this epoch was saved (the run folder keeps the last completed epoch, "
+         "if any); lower the learning rate (train.lr) or grad_clip and train again")
 
 
 class TrainingDiverged(ValueError):

@@ -20,6 +20,11 @@ class InsufficientData(ValueError):
     """Too few games for the requested split or command."""
 
 
+def _join(words: list[str], last: str) -> str:
+    """'a', 'a and b', 'a, b and c' (with `last` in place of 'and')."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
 def check_split(split: Mapping[str, Sequence[str]], needs: Sequence[str], *,
                 what: str = "training", fractions: Sequence[float] | None = None) -> None:
     """Raise InsufficientData unless every part named in `needs` has at least one game."""
@@ -29,11 +34,12 @@ def check_split(split: Mapping[str, Sequence[str]], needs: Sequence[str], *,
     sizes = "/".join(str(len(split.get(k, []))) for k in ("train", "val", "test"))
     n_games = len({g for part in split.values() for g in part})
     rule = f" by split fractions {tuple(fractions)}" if fractions is not None else ""
-    wanted = ", ".join(f"a {_WORD.get(p, p)} game" for p in needs)
+    missing = _join([_WORD.get(p, p) for p in empty], "or")
+    wanted = _join([f"one {_WORD.get(p, p)}" for p in needs], "and")
     raise InsufficientData(
         f"too little data for {what}: {n_games} game(s) split into train/val/test = "
-        f"{sizes}{rule}, so there is no {' and no '.join(_WORD.get(p, p) for p in empty)} "
-        f"game; {what} needs at least {wanted}. Add games or change split_fractions")
+        f"{sizes}{rule}, so there is no {missing} game; {what} needs at least {wanted} "
+        "game. Add games or change split_fractions")
 
 
 def require_games(n_games: int, split_name: str, *, run: str = "", data: str = "") -> None:
