@@ -11,6 +11,7 @@ taken, so a NaN on one rank makes every rank's norm NaN and all ranks stop at th
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 
@@ -19,6 +20,8 @@ import torch
 from hockey_vae.checkpoint import nonfinite_tensors
 
 __all__ = ["TrainingDiverged", "check_batch", "check_epoch"]
+
+log = logging.getLogger(__name__)
 
 _HINT = ("nothing of this epoch was saved (the run folder keeps the last completed epoch, "
          "if any); lower the learning rate (train.lr) or grad_clip and train again")
@@ -49,8 +52,9 @@ def check_epoch(val_loglik: float, val_top1: float, weights: Mapping[str, torch.
     """Raise TrainingDiverged if the epoch's weights or validation log-likelihood are not finite.
 
     A NaN log-likelihood with a NaN top-1 means there was nothing to score (no validation
-    events); a non-finite log-likelihood with a finite top-1 means the model's scores are
-    NaN or -inf on events that exist, which is divergence.
+    event by a player seen in training): logged as a warning, since the loop then keeps the
+    latest epoch as best. A non-finite log-likelihood with a finite top-1 means the model's
+    scores are NaN or -inf on events that exist, which is divergence.
     """
     bad = nonfinite_tensors(dict(weights))
     if bad:
@@ -60,3 +64,7 @@ def check_epoch(val_loglik: float, val_top1: float, weights: Mapping[str, torch.
     if not math.isfinite(val_loglik) and math.isfinite(val_top1):
         raise TrainingDiverged(f"{model} diverged at epoch {epoch} (validation): validation "
                                f"log-likelihood is {val_loglik}; {_HINT}")
+    if math.isnan(val_loglik):
+        log.warning("%s epoch %d: the validation games hold no event by a player seen in "
+                    "training, so there is no early stopping and best.pt is the latest epoch",
+                    model, epoch)

@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hockey_vae.jsonsafe import dumps_json, json_safe, write_json
 
@@ -47,3 +49,39 @@ def test_write_json_is_strict_json_on_disk(tmp_path):
     path = write_json({"x": math.inf}, tmp_path / "out.json")
     assert json.loads(path.read_text()) == {"x": None,
                                             "nulls": {"x": "Infinity replaced by null"}}
+
+
+_leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5),
+                    st.floats(allow_nan=True, allow_infinity=True))
+_trees = st.recursive(_leaves, lambda kids: st.lists(kids, max_size=4)
+                      | st.dictionaries(st.text(max_size=4), kids, max_size=4), max_leaves=20)
+
+
+def _strict(text):
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON output"))
+
+
+def _same_finite(a, b):
+    """b equals a with every non-finite float replaced by None."""
+    if isinstance(a, float) and not math.isfinite(a):
+        return b is None
+    if isinstance(a, dict):
+        return set(a) == set(b) and all(_same_finite(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same_finite, a, b))
+    return a == b
+
+
+@settings(max_examples=200, deadline=None)
+@given(_trees)
+def test_any_tree_gives_strict_json_with_every_null_noted(tree):
+    out = _strict(dumps_json({"data": tree}))
+    assert _same_finite(tree, out["data"])
+    assert ("nulls" in out) == _has_nonfinite(tree)
+
+
+def _has_nonfinite(x):
+    if isinstance(x, float):
+        return not math.isfinite(x)
+    values = x.values() if isinstance(x, dict) else x if isinstance(x, list) else []
+    return any(_has_nonfinite(v) for v in values)
