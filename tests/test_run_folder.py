@@ -130,3 +130,13 @@ def test_cli_refuses_then_overwrites_then_resume_checks_the_config(tmp_path, cap
     assert len(pd.read_csv(run / "metrics.csv")) == 2
     assert main([*base, "--model", "frequency", "--overwrite"]) == 0
     assert not (run / "metrics.csv").exists()
+
+
+def test_estimator_refit_replaces_its_run(tables, tmp_path):
+    from hockey_vae.estimator import PlayerEmbedder
+
+    est = PlayerEmbedder(model="frequency", run_dir=str(tmp_path / "est"),
+                         train_config={"progress": False})
+    est.fit(tables)
+    est.fit(tables)  # sklearn semantics: a second fit replaces the first
+    assert load_run(tmp_path / "est").name == "frequency"
