@@ -10,7 +10,6 @@ synthetic-league demo.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import subprocess
 import tempfile
@@ -25,8 +24,10 @@ import pandas as pd
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
 from hockey_vae.io import atomic_path
+from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.models import MODEL_NAMES, config_to_dict
 from hockey_vae.sequences import as_tables, split_games
+from hockey_vae.split_check import check_split
 from hockey_vae.train import TrainConfig, fit
 
 __all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_OVERRIDES", "DEMO_TRAIN"]
@@ -162,13 +163,15 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     cfg = train_config or TrainConfig()
     overrides = overrides or {}
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="hockey_vae_runs_"))
     t = as_tables(tables)
     split = split_games(t.games, cfg.split_fractions,
                         within_last_season=cfg.split_within_last_season)
     if cfg.max_train_games > 0:
         split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    # too little data: one clear error before any training or any file is written
+    check_split(split, ("train", "val", "test"), what="benchmark", fractions=cfg.split_fractions)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="hockey_vae_runs_"))
     dates = t.games.set_index("game_id")["game_date"].astype(str)
     evals: dict[str, Evaluation] = {}
     training: dict[str, Any] = {}
@@ -176,7 +179,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     for name in models:
         tic = time.perf_counter()
         run = fit(t, runs / name, name, model_overrides=overrides.get(name),
-                  train_config=cfg, split=split)
+                  train_config=cfg, split=split, overwrite=True)  # the benchmark owns runs/
         hist = run.history
         test = run.encoder.transform(t, split["test"])
         ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
@@ -242,7 +245,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     if "cvae" in evals:
         report["cvae_k"] = evals["cvae"].n_samples
     with atomic_path(out.with_name(out.name + ".json")) as tmp:
-        tmp.write_text(json.dumps(report, indent=2, default=float))
+        tmp.write_text(dumps_json(report, indent=2))  # NaN/inf -> null, listed in "nulls"
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
         tmp.write_text(_markdown(report, evals, title))
     return report

@@ -74,7 +74,7 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         t = as_tables(tables)
         split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
         run = fit(t, self.run_dir, self.model, model_overrides=self.model_overrides,
-                  train_config=cfg, split=split)
+                  train_config=cfg, split=split, overwrite=True)  # refit replaces, as in sklearn
         self._set_fitted(run)
         return self
 

@@ -10,7 +10,6 @@ Launched under `torchrun`, the loop uses DistributedDataParallel (nccl on GPU, g
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 import os
@@ -25,9 +24,10 @@ import pandas as pd
 import torch
 import torch.distributed as dist
 
+from hockey_vae.checkpoint import read_checkpoint
 from hockey_vae.core.config import checked_fields
+from hockey_vae.divergence import check_batch, check_epoch
 from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
-from hockey_vae.io import atomic_path
 from hockey_vae.models import (
     MODEL_NAMES,
     PlayerModel,
@@ -37,6 +37,8 @@ from hockey_vae.models import (
     default_config,
 )
 from hockey_vae.models.base import simulate_unseen
+from hockey_vae.resume import FINGERPRINT_KEY, check_resume, data_fingerprint
+from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
 from hockey_vae.runtime import seed_everything, select_device
 from hockey_vae.sequences import (
     CANDIDATE_SETS,
@@ -46,11 +48,11 @@ from hockey_vae.sequences import (
     training_candidates,
     unknown_token,
 )
+from hockey_vae.split_check import check_split
 
 __all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict"]
 
 log = logging.getLogger(__name__)
-CHECKPOINT, BEST, CONFIG, METRICS = "checkpoint.pt", "best.pt", "config.json", "metrics.csv"
 
 
 @dataclass
@@ -142,21 +144,6 @@ def _set_rng_state(state: dict[str, Any]) -> None:
     random.setstate((py[0], tuple(py[1]), py[2]))
 
 
-def _save(obj: dict[str, Any], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
-
-
-def _write_json(obj: Any, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=str))
-
-
-def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
-
-
 # -- the loop -------------------------------------------------------------------------------
 def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
                       device: torch.device) -> tuple[float, float]:
@@ -175,12 +162,15 @@ def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
 @flush_denormals()
 def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cvae", *,
         model_overrides: dict[str, Any] | None = None, train_config: TrainConfig | None = None,
-        split: dict[str, list[str]] | None = None, resume: bool = False) -> Run:
+        split: dict[str, list[str]] | None = None, resume: bool = False,
+        overwrite: bool = False) -> Run:
     """Train `model` on the training games of `tables`; early-stop on validation games.
 
     `split` (train/val/test game ids) defaults to `split_games` with the config's fractions.
-    With `run_dir`, writes config, metrics and checkpoints there; `resume=True` continues
-    from `run_dir/checkpoint.pt` (same config required). Returns the best-validation Run.
+    With `run_dir`, writes config, metrics and checkpoints there; a folder holding another
+    run is refused unless `resume=True` continues it from `run_dir/checkpoint.pt` (same
+    model, config and data required) or `overwrite=True` replaces it. A non-finite loss or
+    validation score raises TrainingDiverged. Returns the best-validation Run.
     """
     if model not in MODEL_NAMES:
         raise ValueError(f"model {model!r} is not one of {MODEL_NAMES}")
@@ -193,18 +183,21 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     seed_everything(cfg.seed)
     run_dir = Path(run_dir) if run_dir is not None else None
+    prepare_run_folder(run_dir, resume=resume, overwrite=overwrite)  # run-folder guard
     t = as_tables(tables)
 
     ckpt: dict[str, Any] | None = None
     if resume:
-        if run_dir is None or not (run_dir / CHECKPOINT).exists():
-            raise FileNotFoundError(f"resume=True but {run_dir}/{CHECKPOINT} does not exist")
-        ckpt = torch.load(run_dir / CHECKPOINT, map_location="cpu", weights_only=True)
+        assert run_dir is not None  # prepare_run_folder refuses resume without a folder
+        ckpt = read_checkpoint(run_dir / CHECKPOINT)
         split = ckpt["split"]
         encoder = SequenceEncoder.from_state(ckpt["encoder"])
+        fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
+        wanted = default_config(model, len(encoder.vocab_), len(encoder.teams_),
+                                model_overrides, lineup=cfg.lineup)
+        check_resume(ckpt, run_dir, model=model, train_config=dataclasses.asdict(cfg),
+                     model_config=config_to_dict(wanted), fingerprint=fingerprint)
         model_cfg = config_from_dict(model, ckpt["model_config"])
-        if ckpt["model_name"] != model:
-            raise ValueError(f"checkpoint is for model {ckpt['model_name']!r}, not {model!r}")
     else:
         split = split or split_games(t.games, cfg.split_fractions,
                                      within_last_season=cfg.split_within_last_season)
@@ -214,23 +207,28 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                                   cfg.lineup).fit(t, split["train"])
         model_cfg = default_config(model, len(encoder.vocab_), len(encoder.teams_),
                                    model_overrides, lineup=cfg.lineup)
+        fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
     train_enc = encoder.transform(t, split["train"])
     val_enc = encoder.transform(t, split["val"]) if split["val"] else None
 
     net = _make_model(model, model_cfg, encoder).to(device)
+    check_split(split, ("train", "val") if net.trainable else ("train",),
+                what=f"training {model}", fractions=cfg.split_fractions)
     meta = {"model_name": model, "model_config": config_to_dict(model_cfg),
-            "train_config": dataclasses.asdict(cfg), "encoder": encoder.state(), "split": split}
-    if run_dir is not None and rank == 0 and not resume:
-        _write_json({k: v for k, v in meta.items() if k != "encoder"}
-                    | {"n_players": len(encoder.vocab_)}, run_dir / CONFIG)
+            "train_config": dataclasses.asdict(cfg), "encoder": encoder.state(), "split": split,
+            FINGERPRINT_KEY: fingerprint}
+    writer = None  # writes config.json with the first checkpoint, never before
+    if run_dir is not None and rank == 0:
+        writer = RunWriter(run_dir, {k: v for k, v in meta.items()
+                                     if k not in ("encoder", FINGERPRINT_KEY)}
+                           | {"n_players": len(encoder.vocab_)}, fresh=not resume)
 
     if not net.trainable:
         net.fit(train_enc)
         run = Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
-        if run_dir is not None and rank == 0:
+        if writer is not None:
             state = {**meta, "model": net.state_dict(), "epoch": 0}
-            _save(state, run_dir / BEST)
-            _save(state, run_dir / CHECKPOINT)
+            writer.save(best=state, checkpoint=state)
         return run
 
     ddp = world > 1
@@ -247,7 +245,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         _set_rng_state(ckpt["rng"])
     best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     if run_dir is not None and (run_dir / BEST).exists() and ckpt is not None:
-        best_state = torch.load(run_dir / BEST, map_location="cpu", weights_only=True)["model"]
+        best_state = read_checkpoint(run_dir / BEST)["model"]
 
     n_vocab = len(encoder.vocab_)
     backoff = _vocab_maps(encoder)[0].to(device)
@@ -269,7 +267,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         tic, sums, n_events = time.perf_counter(), {}, 0
         bar = tqdm(batches, desc=f"{model} epoch {epoch}", unit="batch",
                    disable=not cfg.progress or rank != 0)
-        for games in bar:
+        for b, games in enumerate(bar):
             batch = next(iterate_batches(train_enc, len(games), games)).to(device)
             batch = simulate_unseen(batch, backoff, cfg.unseen_rate)
             masks = training_candidates(batch, cfg.train_candidates, n_vocab)
@@ -277,7 +275,8 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                 out = wrapped(batch, masks)
             opt.zero_grad(set_to_none=True)
             out.loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            norm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+            check_batch(out.loss, norm, epoch=epoch, batch=b, model=model)  # before the step
             opt.step()
             n_events += batch.n_targets
             for k, v in {"loss": out.loss, **out.terms}.items():
@@ -285,6 +284,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
             bar.set_postfix(loss=f"{float(out.loss.detach()):.3f}")
         seconds = time.perf_counter() - tic
         val_ll, val_top1 = validation_loglik(net, val_enc, cfg, device)
+        check_epoch(val_ll, val_top1, net.state_dict(), epoch=epoch, model=model)
         improved = not math.isnan(val_ll) and val_ll > best
         if improved or math.isnan(val_ll):
             best, best_epoch, bad_epochs = (val_ll if improved else best), epoch, 0
@@ -298,14 +298,14 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         history.append(row)
         log.info("%s epoch %d: %s", model, epoch,
                  ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
-        if run_dir is not None and rank == 0:
-            if improved or math.isnan(val_ll):
-                _save({**meta, "model": best_state, "epoch": epoch}, run_dir / BEST)
-            _save({**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                   "epoch": epoch, "best": best, "best_epoch": best_epoch,
-                   "bad_epochs": bad_epochs, "history": history, "rng": _rng_state()},
-                  run_dir / CHECKPOINT)
-            _write_csv(pd.DataFrame(history), run_dir / METRICS)
+        if writer is not None:
+            writer.save(
+                best={**meta, "model": best_state, "epoch": epoch}
+                if improved or math.isnan(val_ll) else None,
+                checkpoint={**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                            "epoch": epoch, "best": best, "best_epoch": best_epoch,
+                            "bad_epochs": bad_epochs, "history": history, "rng": _rng_state()},
+                metrics=pd.DataFrame(history))
     net.load_state_dict(best_state)
     net.eval()
     return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(history), device)
@@ -316,9 +316,7 @@ def load_run(run_dir: str | os.PathLike, which: str = "best",
     """Rebuild a trained Run from `run_dir` (`best.pt` or `checkpoint.pt`), weights only."""
     run_dir = Path(run_dir)
     path = run_dir / (BEST if which == "best" else CHECKPOINT)
-    if not path.exists():
-        raise FileNotFoundError(f"no {path.name} in run folder {run_dir}")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_checkpoint(path)  # CheckpointError naming the file; refuses NaN weights
     name = state["model_name"]
     encoder = SequenceEncoder.from_state(state["encoder"])
     model_cfg = config_from_dict(name, state["model_config"])

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from hockey_vae.benchmark import git_commit
 from hockey_vae.cli._common import load_data
 from hockey_vae.evaluate import evaluate_model
+from hockey_vae.jsonsafe import dumps_json
+from hockey_vae.split_check import require_games
 from hockey_vae.train import load_run
 
 __all__ = ["register", "run"]
@@ -33,13 +34,14 @@ def run(args: argparse.Namespace) -> int:
     tables = load_data(args.data)
     games = None if args.split == "all" else r.split[args.split]
     enc = r.encoder.transform(tables, games)
+    require_games(enc.n_games, args.split, run=args.run, data=args.data)  # no NaN tables
     ev = evaluate_model(r.model, enc, r.encoder.vocab_.counts, name=r.name,
                         n_samples=args.samples, device=r.device)
     if args.json:
         out = {"data": args.data, "split": {"games": args.split, "n_games": enc.n_games},
                "commit": git_commit(), "models": {r.name.replace("-", "_"): ev.to_dict()},
                "unknown": ev.unknown, "n_samples": ev.n_samples}
-        print(json.dumps(out, indent=2, default=float))
+        print(dumps_json(out, indent=2))  # NaN/inf -> null, listed under "nulls"
         return 0
     print(f"{r.name} on {enc.n_games} {args.split} games of {args.data}")
     print(ev.summary.to_string(index=False, float_format=lambda x: f"{x:.4f}"))

@@ -19,7 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
     p.add_argument("--model", required=True, choices=MODEL_NAMES)
     p.add_argument("--out", required=True, metavar="RUN", help="run folder to write")
-    p.add_argument("--resume", action="store_true", help="continue RUN/checkpoint.pt")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="continue RUN/checkpoint.pt (same data, model and --config)")
+    mode.add_argument("--overwrite", action="store_true",
+                      help="replace the run already in RUN (its files go at the first save)")
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
@@ -33,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     model_over, train_over = read_config(args.config)
     cfg = train_config(train_over, device=args.device, epochs=args.epochs, seed=args.seed)
     result = fit(load_data(args.data), args.out, args.model, model_overrides=model_over,
-                 train_config=cfg, resume=args.resume)
+                 train_config=cfg, resume=args.resume, overwrite=args.overwrite)
     if len(result.history):
         print(result.history.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"run written to {args.out}")
