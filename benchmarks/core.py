@@ -11,7 +11,6 @@ accuracy <= 0.55), and reports the wall time. Nothing is written unless every de
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -21,6 +20,7 @@ import torch
 
 from hockey_vae.core.toys import TOYS, run_toy, write_report_section
 from hockey_vae.io import atomic_path
+from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.reporting import git_commit
 
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         with atomic_path(figures / f"core_{name}.png") as tmp:
             r.figure.savefig(tmp, dpi=110, format="png")
     with atomic_path(args.reports / "core.json") as tmp:
-        tmp.write_text(json.dumps(payload, indent=1, default=float) + "\n")
+        tmp.write_text(dumps_json(payload, indent=1) + "\n")
     header = "\n".join([
         "# Generative core: demos and quality bars",
         "",

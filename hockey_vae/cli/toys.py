@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 from pathlib import Path
+
+from hockey_vae.jsonsafe import dumps_json
 
 __all__ = ["register"]
 
@@ -48,6 +49,6 @@ def _run(args: argparse.Namespace) -> int:
                          f"{result.markdown}\n\n(`hockey-vae toys {args.name} --seed {args.seed}"
                          f"{'' if args.steps is None else f' --steps {args.steps}'}`, "
                          f"{result.seconds:.1f} s)")
-    print(json.dumps(result.numbers, indent=1, default=float))
+    print(dumps_json(result.numbers, indent=1))
     print(f"figure: {figure}\nreport: {args.reports / 'core.md'} (section {args.name})")
     return 0

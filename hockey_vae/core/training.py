@@ -8,7 +8,6 @@ makes one for any model whose forward returns an object with `.loss` (the VAE);
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from hockey_vae.io import atomic_path
+from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.runtime import seed_everything, select_device
 
 __all__ = ["History", "StepFn", "train_loop", "loss_step", "shuffled_batches", "select_device",
@@ -55,7 +55,7 @@ class History:
     def save_json(self, path: str | os.PathLike) -> Path:
         """Write the rows as JSON atomically (a run folder's `metrics.json`)."""
         with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(self.rows, indent=1) + "\n")
+            tmp.write_text(dumps_json(self.rows, indent=1) + "\n")
         return Path(path)
 
 

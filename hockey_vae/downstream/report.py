@@ -8,7 +8,6 @@ plus "meta" (command, data, split, seeds, commit) and extra detail (CIs, chosen 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ from hockey_vae.downstream.figures import calibration_figure, rink_figure, win_p
 from hockey_vae.downstream.split import describe_split
 from hockey_vae.downstream.tasks import DEFAULT_GRIDS, evaluate_goals, evaluate_outcome
 from hockey_vae.io import atomic_path
+from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.reporting import git_commit
 
 __all__ = ["run_downstream_report", "render_markdown", "write_report", "TASKS"]
@@ -141,25 +141,12 @@ def write_report(report: dict, out: Path) -> tuple[Path, Path]:
     """Write `out`.json and `out`.md atomically; return both paths."""
     out = Path(out)
     json_path, md_path = out.with_name(out.name + ".json"), out.with_name(out.name + ".md")
-    text = json.dumps(_clean(report), indent=1, sort_keys=False)
+    text = dumps_json(report, indent=1)
     with atomic_path(json_path) as tmp:
         tmp.write_text(text + "\n")
     with atomic_path(md_path) as tmp:
         tmp.write_text(render_markdown(report))
     return md_path, json_path
-
-
-def _clean(value: object) -> object:
-    """JSON-safe: NaN -> None, numpy scalars -> Python, tuples -> lists."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 # ---------------------------------------------------------------------------- markdown
