@@ -1,15 +1,14 @@
 """Every model and baseline under one protocol: same split, inputs, masks; one report.
 
-`run_benchmark(tables, out)` trains each model on the training games (early stopping on the
-validation games), evaluates all of them on the test games, exports CVAE embeddings, and
-writes `out.md` (tables + what data/split/seeds/command/commit made them), `out.json` (all
+`run_benchmark(tables, out, config=...)` trains each model on the training games (early
+stopping on the validation games), evaluates all of them on the test games, exports the
+embeddings of every model that has them, and writes `out.md` (tables + what data/split/seeds/command/commit made them), `out.json` (all
 numbers) and figures `out_*.png`. `run_pipeline` is the same with a fast preset, for the
 synthetic-league demo.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import subprocess
@@ -22,24 +21,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
+from hockey_vae.features import as_tables, split_games
 from hockey_vae.io import atomic_path
 from hockey_vae.models import MODEL_NAMES, config_to_dict
-from hockey_vae.sequences import as_tables, split_games
-from hockey_vae.train import TrainConfig, fit
+from hockey_vae.train import fit
 
-__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_OVERRIDES", "DEMO_TRAIN"]
+__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_CONFIG"]
 
 log = logging.getLogger(__name__)
 
-# Fast preset for the demo (synthetic league, ~2 minutes on 2 cores for everything).
-DEMO_TRAIN = TrainConfig(epochs=4, batch_games=8, patience=2, val_samples=5)
-DEMO_OVERRIDES: dict[str, dict[str, Any]] = {
-    "cvae": {"d_z": 8, "d_hidden": 64, "eval_samples": 50, "prior_samples": 8,
-             "encoder": {"hidden": 64, "d_context": 64}},
-    "lstm": {"hidden": 64, "d_context": 64},
-    "lstm-nohist": {"hidden": 64, "d_context": 64},
+# Fast preset for the demo (synthetic league, ~2 minutes on 2 cores for everything), in the
+# config schema; a demo `--config` file is merged over it.
+DEMO_CONFIG: dict[str, Any] = {
+    "train": {"epochs": 4, "batch_games": 8, "patience": 2, "val_samples": 5},
+    "model": {
+        "cvae": {"d_z": 8, "d_hidden": 64, "eval_samples": 50, "prior_samples": 8,
+                 "encoder": {"hidden": 64, "d_context": 64}},
+        "lstm": {"hidden": 64, "d_context": 64},
+        "lstm-nohist": {"hidden": 64, "d_context": 64},
+    },
 }
 
 
@@ -89,7 +92,8 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
              "(scored through the cold-start tokens, reported separately below)",
              f"- CVAE log-likelihood: importance sampling with the posterior as proposal, "
              f"k = {report.get('cvae_k', '–')}; accuracy from p(player | context) averaged "
-             "over prior samples", "",
+             "over prior samples",
+             f"- config: `{json.dumps(report['config'], separators=(',', ':'))}`", "",
              "## Test results (known players; accuracy %, mean natural-log likelihood)", "",
              "| model | " + " | ".join(f"{s} top-1 | {s} top-5 | {s} loglik" for s in sets) + " |",
              "|---|" + "---|" * (3 * len(sets))]
@@ -106,11 +110,12 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
     lines += ["", "Events per candidate set: " + ", ".join(
         f"{r.candidates} {int(r.n_events)} ({int(r.n_not_in_set)} with the true player missing "
         "from the list, excluded)" for r in next(iter(evals.values())).summary.itertuples()), ""]
-    if "cvae" in evals:
-        s = evals["cvae"].summary
-        lines += ["## Importance-sampling check (CVAE)", "",
+    for name, ev in evals.items():
+        if ev.n_samples <= 1:
+            continue
+        lines += [f"## Importance-sampling check ({name})", "",
                   "| candidates | loglik k/10 | loglik k | change |", "|---|---|---|---|"]
-        for r in s.itertuples():
+        for r in ev.summary.itertuples():
             lines.append(f"| {r.candidates} | {_fmt(r.loglik_k10, 4)} | {_fmt(r.loglik, 4)} | "
                          f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
         lines.append("")
@@ -146,21 +151,25 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
 
 
 def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
-                  models: Sequence[str] = MODEL_NAMES, train_config: TrainConfig | None = None,
-                  overrides: dict[str, dict[str, Any]] | None = None,
+                  models: Sequence[str] = MODEL_NAMES,
+                  config: RunConfig | dict[str, Any] | str | None = None,
                   eval_samples: int | None = None, runs_dir: str | Path | None = None,
                   command: str = "", title: str = "Player identification benchmark",
                   progress: bool = False) -> dict[str, Any]:
     """Train, evaluate and report every model in `models`; returns the JSON dict.
 
-    `out` is the report path without suffix (`reports/NAME`); run folders (checkpoints)
-    go to `runs_dir` (default: a temporary folder), never next to the report.
+    `config` is the run config (`hockey_vae.config`; `model` keyed by model name), checked
+    before the data are touched. `out` is the report path without suffix (`reports/NAME`);
+    run folders (checkpoints) go to `runs_dir` (default: a temporary folder), never next to
+    the report. `eval_samples` overrides a sampling model's importance samples. The keyword
+    options are the report's labels, hence more than eight parameters.
     """
     bad = [m for m in models if m not in MODEL_NAMES]
     if bad:
         raise ValueError(f"unknown model(s) {bad}; choose from {MODEL_NAMES}")
-    cfg = train_config or TrainConfig()
-    overrides = overrides or {}
+    run_cfg = load_config(config)
+    run_cfg.check_models(models)
+    cfg = run_cfg.train
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="hockey_vae_runs_"))
@@ -175,12 +184,11 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     fitted = {}
     for name in models:
         tic = time.perf_counter()
-        run = fit(t, runs / name, name, model_overrides=overrides.get(name),
-                  train_config=cfg, split=split)
+        run = fit(t, runs / name, name, split=split, **run_cfg.fit_kwargs(name))
         hist = run.history
         test = run.encoder.transform(t, split["test"])
         ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
-                            n_samples=eval_samples if name == "cvae" else None,
+                            n_samples=eval_samples,
                             batch_games=cfg.batch_games, device=run.device, seed=cfg.seed,
                             progress=progress)
         evals[name] = ev
@@ -203,8 +211,10 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
         figures.append(out.name + "_reliability.png")
     probe = None
-    if "cvae" in fitted:
-        ev_emb = embed_events(fitted["cvae"], t, split["train"] + split["val"] + split["test"])
+    embedders = [n for n, r in fitted.items() if r.model.embeds]
+    if embedders:  # the first model with embeddings (the cvae) gets the map and the probe
+        ev_emb = embed_events(fitted[embedders[0]], t,
+                              split["train"] + split["val"] + split["test"])
         players = embed_players(ev_emb, t.rosters)
         plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
         figures.append(out.name + "_embedding_map.png")
@@ -226,10 +236,11 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         "commit": git_commit(Path(__file__).parent),
         "seed": cfg.seed,
         "command": command,
-        "train_config": dataclasses.asdict(cfg),
+        "train_config": run_cfg.to_dict()["train"],
+        "config": run_cfg.to_dict(),
         "models": {_key(n): e.to_dict() for n, e in evals.items()},
         "loglik_k10": {_key(n): {r.candidates: r.loglik_k10 for r in e.summary.itertuples()}
-                       for n, e in evals.items() if n == "cvae"},
+                       for n, e in evals.items() if e.n_samples > 1},
         "unknown": unknown,
         "unknown_by_model": {_key(n): e.unknown for n, e in evals.items()},
         "not_in_set": {r.candidates: int(r.n_not_in_set)
@@ -239,8 +250,9 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         "probe": probe,
         "figures": figures,
     }
-    if "cvae" in evals:
-        report["cvae_k"] = evals["cvae"].n_samples
+    sampled = [e.n_samples for e in evals.values() if e.n_samples > 1]
+    if sampled:
+        report["cvae_k"] = sampled[0]
     with atomic_path(out.with_name(out.name + ".json")) as tmp:
         tmp.write_text(json.dumps(report, indent=2, default=float))
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
@@ -250,14 +262,16 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
 
 def run_pipeline(tables: Any, out_dir: str | Path, *, seed: int = 0,
                  models: Sequence[str] = MODEL_NAMES, command: str = "hockey-vae demo",
+                 config: dict[str, Any] | str | None = None,
                  progress: bool = False) -> dict[str, Any]:
-    """Train, evaluate, embed and report on (synthetic) tables with the fast demo preset.
+    """Train, evaluate, embed and report on (synthetic) tables with the fast demo preset
+    `DEMO_CONFIG`, with `config` (a dict in the schema or a file) merged over it.
 
     Writes `out_dir/player_id.{md,json}` and figures; run folders go to `out_dir/runs`.
     """
     out_dir = Path(out_dir)
-    cfg = dataclasses.replace(DEMO_TRAIN, seed=seed, progress=progress)
+    cfg = load_config(config, defaults=DEMO_CONFIG).with_train(seed=seed, progress=progress)
     return run_benchmark(tables, out_dir / "player_id", data_label="synthetic league",
-                         models=models, train_config=cfg, overrides=DEMO_OVERRIDES,
+                         models=models, config=cfg,
                          runs_dir=out_dir / "runs", command=command,
                          title="Player identification on the synthetic league", progress=progress)

@@ -3,7 +3,9 @@
 Each case trains one model for two epochs on a tiny seeded synthetic league and evaluates it
 on the held-out games under every candidate set. The expected numbers were recorded from the
 code before the refactor (commit 2056b0f); any change in encoding, batching, candidate
-handling, scoring, the KL schedule or the training loop moves them.
+handling, scoring, the KL schedule or the training loop moves them. Since the refactor only
+the spelling of the inputs differs: the lineup and on-ice-history flags moved from
+TrainConfig to `features`, and `d_recency` is `d_roster`.
 """
 
 import pytest
@@ -12,7 +14,7 @@ import hockey_vae as hv
 from hockey_vae.evaluate import evaluate_model
 from hockey_vae.train import TrainConfig, fit
 
-SMALL = {"hidden": 16, "d_context": 16, "d_player": 8, "d_type": 4, "d_recency": 8}
+SMALL = {"hidden": 16, "d_context": 16, "d_player": 8, "d_type": 4, "d_roster": 8}
 CVAE = {"d_z": 4, "d_hidden": 16, "d_player_q": 8, "eval_samples": 8, "prior_samples": 4,
         "warmup_epochs": 1, "free_bits": 0.01, "encoder": SMALL}
 
@@ -65,8 +67,9 @@ def league():
 
 def _train_and_evaluate(league, model, overrides, features):
     cfg = TrainConfig(epochs=2, batch_games=4, patience=5, seed=7, val_samples=4,
-                      progress=False, **features)
-    run = fit(league, None, model, model_overrides=overrides, train_config=cfg)
+                      progress=False)
+    run = fit(league, None, model, model_overrides=overrides, train_config=cfg,
+              features=features)
     test = run.encoder.transform(league, run.split["test"])
     ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, seed=7, batch_games=4)
     return {r.candidates: (r.top1, r.top5, r.loglik) for r in ev.summary.itertuples()}
