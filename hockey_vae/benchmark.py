@@ -1,4 +1,4 @@
-"""Every model and baseline under one protocol: same split, inputs, masks; one report.
+"""Every model and baseline under one protocol: same split, inputs, candidate sets; one report.
 
 `run_benchmark(tables, out, config=...)` trains each model on the training games (early
 stopping on the validation games), evaluates all of them on the test games, exports the
@@ -24,10 +24,10 @@ import pandas as pd
 from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
-from hockey_vae.features import as_tables, split_games
+from hockey_vae.features import Tables, as_tables, split_games
 from hockey_vae.io import atomic_path
 from hockey_vae.models import MODEL_NAMES, config_to_dict
-from hockey_vae.train import fit
+from hockey_vae.train import Run, TrainConfig, fit
 
 __all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_CONFIG"]
 
@@ -119,6 +119,15 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
             lines.append(f"| {r.candidates} | {_fmt(r.loglik_k10, 4)} | {_fmt(r.loglik, 4)} | "
                          f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
         lines.append("")
+    lines += _md_details(report, evals)
+    lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
+    return "\n".join(lines)
+
+
+def _md_details(report: dict[str, Any], evals: dict[str, Evaluation]) -> list[str]:
+    """The report's sections after the headline table: cold start, event types, training,
+    style probe."""
+    lines: list[str] = []
     lines += ["## Players unseen in training (cold-start tokens)", "",
               "| model | candidates | top-1 | loglik | events |", "|---|---|---|---|---|"]
     for name, ev in evals.items():
@@ -146,8 +155,70 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
                   "", "| style | R^2 | train players | test players |", "|---|---|---|---|"]
         for r in report["probe"]:
             lines.append(f"| {r['style']} | {_fmt(r['r2'])} | {r['n_train']} | {r['n_test']} |")
-    lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
-    return "\n".join(lines)
+    return lines
+
+
+def _fit_and_evaluate(t: Tables, run_dir: Path, name: str, run_cfg: RunConfig,
+                      split: dict[str, list[str]], *, eval_samples: int | None,
+                      progress: bool) -> tuple[Run, Evaluation, dict[str, Any]]:
+    """Train model `name` into `run_dir`, evaluate it on the test games; (run, evaluation,
+    the report's training row)."""
+    tic = time.perf_counter()
+    cfg = run_cfg.train
+    run = fit(t, run_dir, name, split=split, **run_cfg.fit_kwargs(name))
+    hist = run.history
+    test = run.encoder.transform(t, split["test"])
+    ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
+                        n_samples=eval_samples, batch_games=cfg.batch_games, device=run.device,
+                        seed=cfg.seed, progress=progress)
+    has_val = len(hist) and hist["val_loglik"].notna().any()
+    row = {
+        "epochs": len(hist), "best_epoch": int(hist["val_loglik"].idxmax()) if has_val else -1,
+        "best_val_loglik": float(hist["val_loglik"].max()) if len(hist) else float("nan"),
+        "events_per_s": float(hist["train_events_per_s"].median()) if len(hist) else float("nan"),
+        "seconds": time.perf_counter() - tic,
+        "model_config": config_to_dict(run.model.cfg),
+    }
+    log.info("%s done in %.0f s", name, time.perf_counter() - tic)
+    log.debug("%s summary:\n%s", name, ev.summary)
+    return run, ev, row
+
+
+def _figures(t: Tables, out: Path, evals: dict[str, Evaluation], fitted: dict[str, Run],
+             split: dict[str, list[str]]) -> tuple[list[str], list[dict] | None]:
+    """Write the reliability diagram and, for the first model with embeddings (the cvae),
+    the embedding map; (figure names, style-probe rows or None)."""
+    figures = []
+    rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}
+    if rel:
+        plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
+        figures.append(out.name + "_reliability.png")
+    probe = None
+    embedders = [n for n, r in fitted.items() if r.model.embeds]
+    if embedders:
+        ev_emb = embed_events(fitted[embedders[0]], t,
+                              split["train"] + split["val"] + split["test"])
+        players = embed_players(ev_emb, t.rosters)
+        plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
+        figures.append(out.name + "_embedding_map.png")
+        if t.players is not None:
+            try:
+                probe = probe_styles(players, t.players).to_dict("records")
+            except ValueError as err:
+                log.warning("style probe skipped: %s", err)
+    return figures, probe
+
+
+def _split_info(t: Tables, cfg: TrainConfig, split: dict[str, list[str]]) -> dict[str, Any]:
+    """The report's description of the split: rule, games and date range per part."""
+    dates = t.games.set_index("game_id")["game_date"].astype(str)
+    rule = ("earlier seasons + first {:.0%} of the last season by date / next {:.0%} / last "
+            "{:.0%}" if cfg.split_within_last_season else
+            "games by date: first {:.0%} / next {:.0%} / last {:.0%}")
+    return {"rule": rule.format(*cfg.split_fractions),
+            "n_games": {k: len(v) for k, v in split.items()},
+            "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
+                      for k, v in split.items()}}
 
 
 def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
@@ -178,61 +249,17 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
                         within_last_season=cfg.split_within_last_season)
     if cfg.max_train_games > 0:
         split = {**split, "train": split["train"][-cfg.max_train_games:]}
-    dates = t.games.set_index("game_id")["game_date"].astype(str)
     evals: dict[str, Evaluation] = {}
     training: dict[str, Any] = {}
-    fitted = {}
+    fitted: dict[str, Run] = {}
     for name in models:
-        tic = time.perf_counter()
-        run = fit(t, runs / name, name, split=split, **run_cfg.fit_kwargs(name))
-        hist = run.history
-        test = run.encoder.transform(t, split["test"])
-        ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
-                            n_samples=eval_samples,
-                            batch_games=cfg.batch_games, device=run.device, seed=cfg.seed,
-                            progress=progress)
-        evals[name] = ev
-        fitted[name] = run
-        best = int(hist["val_loglik"].idxmax()) if len(hist) and hist["val_loglik"].notna().any() \
-            else -1
-        training[_key(name)] = {
-            "epochs": len(hist), "best_epoch": best,
-            "best_val_loglik": float(hist["val_loglik"].max()) if len(hist) else float("nan"),
-            "events_per_s": float(hist["train_events_per_s"].median()) if len(hist) else float("nan"),
-            "seconds": time.perf_counter() - tic,
-            "model_config": config_to_dict(run.model.cfg),
-        }
-        log.info("%s done in %.0f s", name, time.perf_counter() - tic)
-        log.debug("%s summary:\n%s", name, ev.summary)
-
-    figures = []
-    rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}
-    if rel:
-        plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
-        figures.append(out.name + "_reliability.png")
-    probe = None
-    embedders = [n for n, r in fitted.items() if r.model.embeds]
-    if embedders:  # the first model with embeddings (the cvae) gets the map and the probe
-        ev_emb = embed_events(fitted[embedders[0]], t,
-                              split["train"] + split["val"] + split["test"])
-        players = embed_players(ev_emb, t.rosters)
-        plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
-        figures.append(out.name + "_embedding_map.png")
-        if t.players is not None:
-            try:
-                probe = probe_styles(players, t.players).to_dict("records")
-            except ValueError as err:
-                log.warning("style probe skipped: %s", err)
-    unknown = next(iter(evals.values())).unknown
+        fitted[name], evals[name], training[_key(name)] = _fit_and_evaluate(
+            t, runs / name, name, run_cfg, split, eval_samples=eval_samples, progress=progress)
+    figures, probe = _figures(t, out, evals, fitted, split)
+    first = next(iter(evals.values()))
     report: dict[str, Any] = {
         "data": data_label,
-        "split": {"rule": ("earlier seasons + first {:.0%} of the last season by date / next "
-                           "{:.0%} / last {:.0%}" if cfg.split_within_last_season else
-                           "games by date: first {:.0%} / next {:.0%} / last {:.0%}").format(
-                               *cfg.split_fractions),
-                  "n_games": {k: len(v) for k, v in split.items()},
-                  "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
-                            for k, v in split.items()}},
+        "split": _split_info(t, cfg, split),
         "commit": git_commit(Path(__file__).parent),
         "seed": cfg.seed,
         "command": command,
@@ -241,10 +268,9 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         "models": {_key(n): e.to_dict() for n, e in evals.items()},
         "loglik_k10": {_key(n): {r.candidates: r.loglik_k10 for r in e.summary.itertuples()}
                        for n, e in evals.items() if e.n_samples > 1},
-        "unknown": unknown,
+        "unknown": first.unknown,
         "unknown_by_model": {_key(n): e.unknown for n, e in evals.items()},
-        "not_in_set": {r.candidates: int(r.n_not_in_set)
-                       for r in next(iter(evals.values())).summary.itertuples()},
+        "not_in_set": {r.candidates: int(r.n_not_in_set) for r in first.summary.itertuples()},
         "by_event_type": {_key(n): e.by_type.to_dict("records") for n, e in evals.items()},
         "training": training,
         "probe": probe,

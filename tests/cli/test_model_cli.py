@@ -124,3 +124,32 @@ def test_presets_inherit_from_base_and_all_load():
     assert lineup.train.epochs == 15 and lineup.train.split_within_last_season
     assert "base" in json.loads((configs / "nhl_lineup_onice_history.json").read_text())
     assert "base" not in read_config_file(configs / "nhl_lineup_onice_history.json")
+
+
+def test_demo_reads_the_same_schema_and_refuses_a_bad_file_first(tmp_path, capsys):
+    cfg = tmp_path / "demo.json"
+    cfg.write_text(json.dumps({"features": {"lineup": True}, "train": {"epochs": 1}}))
+    assert main(["demo", "--out", str(tmp_path / "d"), "--teams", "4", "--games", "4",
+                 "--models", "frequency", "--config", str(cfg)]) == 0
+    report = json.loads((tmp_path / "d" / "report" / "player_id.json").read_text())
+    assert report["config"]["features"]["lineup"] and report["train_config"]["epochs"] == 1
+    assert report["train_config"]["batch_games"] == 8  # the demo preset underneath
+    capsys.readouterr()
+    cfg.write_text(json.dumps({"train": {"epochs": 2.9}}))
+    assert main(["demo", "--out", str(tmp_path / "e"), "--config", str(cfg)]) == 2
+    captured = capsys.readouterr()
+    assert "'epochs'" in captured.err and "simulating" not in captured.out
+
+
+def test_run_folders_from_before_the_refactor_are_refused_clearly(league_dir, tmp_path):
+    import torch
+
+    from hockey_vae.train import load_run
+
+    assert main(["train", "--data", str(league_dir), "--model", "frequency", "--out",
+                 str(tmp_path / "run")]) == 0
+    state = torch.load(tmp_path / "run" / "best.pt", weights_only=True)
+    del state["encoder"]["history"]  # what a pre-issue-15 checkpoint looks like
+    torch.save(state, tmp_path / "run" / "best.pt")
+    with pytest.raises(ValueError, match="before the features refactor"):
+        load_run(tmp_path / "run")
