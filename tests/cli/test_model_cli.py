@@ -98,6 +98,7 @@ def test_one_config_file_serves_train_and_benchmark(league_dir, tmp_path, capsys
 @pytest.mark.parametrize(("section", "key", "value"), [
     ("train", "epochz", 1), ("train", "device", "cdua"), ("train", "epochs", 2.9),
     ("train", "val_candidates", "everyone"), ("train", "split_fractions", [0.9, 0.1]),
+    ("train", "split_fractions", [0.5, 0.3, 0.3]), ("train", "train_candidates", ["bench"]),
     ("features", "lineup", "yes"), ("model", "lineup", True)])
 def test_bad_config_is_refused_naming_the_key_before_data_load(tmp_path, capsys, section, key,
                                                                value):
