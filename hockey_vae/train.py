@@ -107,6 +107,10 @@ class TrainConfig:
     num_threads: int = _opt(0, min=0)  # >0: torch.set_num_threads
     progress: bool = True  # tqdm bars
 
+    def __post_init__(self) -> None:
+        # built in Python too (not only from a file), so the same checks apply
+        checked_fields(TrainConfig, dataclasses.asdict(self), "train config")
+
 
 # Keys that moved from the train section to the features section (issue 15).
 _MOVED_TO_FEATURES = ("lineup", "on_ice_history", "min_player_events")

@@ -73,6 +73,8 @@ def test_unknown_or_ill_typed_train_key_is_an_error():
     with pytest.raises(ValueError, match="moved to the 'features' section"):
         train_config_from_dict({"lineup": True})
     assert train_config_from_dict({"epochs": 3, "lr": 1}).lr == 1.0
+    with pytest.raises(ValueError, match="'device'"):  # built in Python, checked alike
+        TrainConfig(device="cdua")
 
 
 def test_lineup_as_a_model_key_is_refused_naming_both_values(tables):

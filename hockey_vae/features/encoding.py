@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hockey_vae.core.config import checked_fields
 from hockey_vae.features.roster_features import (
     N_ROSTER_FEATURES,
     explode,
@@ -60,6 +61,9 @@ class FeatureConfig:
     history: bool | None = None  # earlier events' acting players and the history columns
     on_ice_history: bool = False  # variant: with history, earlier events' on-ice lists too
     lineup: bool = False  # variant: who is on the ice at event t (current context)
+
+    def __post_init__(self) -> None:
+        checked_fields(FeatureConfig, dataclasses.asdict(self), "features config")
 
 
 @dataclass
