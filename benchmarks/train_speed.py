@@ -20,12 +20,19 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from hockey_vae.embed import embed_events
-from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
+from hockey_vae.evaluate import predict
+from hockey_vae.features import (
+    SequenceEncoder,
+    as_tables,
+    flush_denormals,
+    iterate_batches,
+    split_games,
+    training_candidates,
+)
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import build_model, default_config
 from hockey_vae.reporting import git_commit
-from hockey_vae.sequences import SequenceEncoder, as_tables, split_games, training_candidates
-from hockey_vae.train import Run, TrainConfig, _vocab_maps
+from hockey_vae.train import Run, TrainConfig
 
 
 def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
@@ -61,13 +68,12 @@ def main() -> None:
     test = enc.transform(tables, split["test"][:args.eval_games])
     cfg_t = TrainConfig()
     V = len(enc.vocab_)
-    backoff, positions = _vocab_maps(enc)
-    model = build_model("cvae", default_config("cvae", V, len(enc.teams_)), backoff, positions)
+    model = build_model("cvae", default_config("cvae", enc), enc)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg_t.lr)
 
     def step(batch):
-        masks = training_candidates(batch, cfg_t.train_candidates, V)
-        out = model(batch, masks)
+        cands = training_candidates(batch, cfg_t.train_candidates, V)
+        out = model(batch, cands)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg_t.grad_clip)
@@ -108,7 +114,7 @@ def main() -> None:
     epoch_events = enc.transform(tables, split["train"]).n_targets
 
     run = Run("cvae", model.eval(), enc, cfg_t, split)
-    lstm = build_model("lstm", default_config("lstm", V, len(enc.teams_)), backoff).eval()
+    lstm = build_model("lstm", default_config("lstm", enc), enc).eval()
     jobs = {f"evaluate cvae, k={k}, 3 candidate sets":
             (lambda k=k: len(predict(model, test, n_samples=k, batch_games=16).player))
             for k in (1, 10, 100)}

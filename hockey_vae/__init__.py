@@ -29,8 +29,12 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "fetch_nhl_season": ("hockey_vae.fetch", "fetch_nhl_season"),
     "simulate_league": ("hockey_vae.simulate", "simulate_league"),
     "LeagueConfig": ("hockey_vae.simulate", "LeagueConfig"),
-    "SequenceEncoder": ("hockey_vae.sequences", "SequenceEncoder"),
-    "split_games": ("hockey_vae.sequences", "split_games"),
+    # features and configuration
+    "FeatureConfig": ("hockey_vae.features", "FeatureConfig"),
+    "SequenceEncoder": ("hockey_vae.features", "SequenceEncoder"),
+    "split_games": ("hockey_vae.features", "split_games"),
+    "RunConfig": ("hockey_vae.config", "RunConfig"),
+    "load_config": ("hockey_vae.config", "load_config"),
     # player model
     "TrainConfig": ("hockey_vae.train", "TrainConfig"),
     "Run": ("hockey_vae.train", "Run"),
@@ -38,6 +42,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
     "load_run": ("hockey_vae.train", "load_run"),
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "TrainingDiverged": ("hockey_vae.divergence", "TrainingDiverged"),
+    "CheckpointError": ("hockey_vae.checkpoint", "CheckpointError"),
+    "RunFolderError": ("hockey_vae.run_folder", "RunFolderError"),
     "PlayerEmbedder": ("hockey_vae.estimator", "PlayerEmbedder"),
     "embed_events": ("hockey_vae.embed", "embed_events"),
     "embed_players": ("hockey_vae.embed", "embed_players"),

@@ -1,17 +1,16 @@
-"""Every model and baseline under one protocol: same split, inputs, masks; one report.
+"""Every model and baseline under one protocol: same split, inputs, candidate sets; one report.
 
-`run_benchmark(tables, out)` trains each model on the training games (early stopping on the
-validation games), evaluates all of them on the test games, exports CVAE embeddings, and
-writes `out.md` (tables + what data/split/seeds/command/commit made them), `out.json` (all
+`run_benchmark(tables, out, config=...)` trains each model on the training games (early
+stopping on the validation games), evaluates all of them on the test games, exports the
+embeddings of every model that has them, and writes `out.md` (tables + what data/split/seeds/command/commit made them), `out.json` (all
 numbers) and figures `out_*.png`. `run_pipeline` is the same with a fast preset, for the
 synthetic-league demo.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import logging
-import subprocess
 import tempfile
 import time
 from collections.abc import Sequence
@@ -21,39 +20,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
+from hockey_vae.features import Tables, as_tables, split_games
 from hockey_vae.io import atomic_path
 from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.models import MODEL_NAMES, config_to_dict
-from hockey_vae.sequences import as_tables, split_games
+from hockey_vae.reporting import git_commit
 from hockey_vae.split_check import check_split
-from hockey_vae.train import TrainConfig, fit
+from hockey_vae.train import Run, TrainConfig, fit
 
-__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_OVERRIDES", "DEMO_TRAIN"]
+__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_CONFIG"]
 
 log = logging.getLogger(__name__)
 
-# Fast preset for the demo (synthetic league, ~2 minutes on 2 cores for everything).
-DEMO_TRAIN = TrainConfig(epochs=4, batch_games=8, patience=2, val_samples=5)
-DEMO_OVERRIDES: dict[str, dict[str, Any]] = {
-    "cvae": {"d_z": 8, "d_hidden": 64, "eval_samples": 50, "prior_samples": 8,
-             "encoder": {"hidden": 64, "d_context": 64}},
-    "lstm": {"hidden": 64, "d_context": 64},
-    "lstm-nohist": {"hidden": 64, "d_context": 64},
+# Fast preset for the demo (synthetic league, ~2 minutes on 2 cores for everything), in the
+# config schema; a demo `--config` file is merged over it.
+DEMO_CONFIG: dict[str, Any] = {
+    "train": {"epochs": 4, "batch_games": 8, "patience": 2, "val_samples": 5},
+    "model": {
+        "cvae": {"d_z": 8, "d_hidden": 64, "eval_samples": 50, "prior_samples": 8,
+                 "encoder": {"hidden": 64, "d_context": 64}},
+        "lstm": {"hidden": 64, "d_context": 64},
+        "lstm-nohist": {"hidden": 64, "d_context": 64},
+    },
 }
-
-
-def git_commit(path: str | Path = ".") -> str:
-    """The checked-out commit of the repository holding `path` (+ '-dirty' with changes)."""
-    try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=path, capture_output=True, text=True).stdout.strip()
-        return sha + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def _fmt(x: float, digits: int = 3) -> str:
@@ -90,7 +82,8 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
              "(scored through the cold-start tokens, reported separately below)",
              f"- CVAE log-likelihood: importance sampling with the posterior as proposal, "
              f"k = {report.get('cvae_k', '–')}; accuracy from p(player | context) averaged "
-             "over prior samples", "",
+             "over prior samples",
+             f"- config: `{json.dumps(report['config'], separators=(',', ':'))}`", "",
              "## Test results (known players; accuracy %, mean natural-log likelihood)", "",
              "| model | " + " | ".join(f"{s} top-1 | {s} top-5 | {s} loglik" for s in sets) + " |",
              "|---|" + "---|" * (3 * len(sets))]
@@ -107,14 +100,24 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
     lines += ["", "Events per candidate set: " + ", ".join(
         f"{r.candidates} {int(r.n_events)} ({int(r.n_not_in_set)} with the true player missing "
         "from the list, excluded)" for r in next(iter(evals.values())).summary.itertuples()), ""]
-    if "cvae" in evals:
-        s = evals["cvae"].summary
-        lines += ["## Importance-sampling check (CVAE)", "",
+    for name, ev in evals.items():
+        if ev.n_samples <= 1:
+            continue
+        lines += [f"## Importance-sampling check ({name})", "",
                   "| candidates | loglik k/10 | loglik k | change |", "|---|---|---|---|"]
-        for r in s.itertuples():
+        for r in ev.summary.itertuples():
             lines.append(f"| {r.candidates} | {_fmt(r.loglik_k10, 4)} | {_fmt(r.loglik, 4)} | "
                          f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
         lines.append("")
+    lines += _md_details(report, evals)
+    lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
+    return "\n".join(lines)
+
+
+def _md_details(report: dict[str, Any], evals: dict[str, Evaluation]) -> list[str]:
+    """The report's sections after the headline table: cold start, event types, training,
+    style probe."""
+    lines: list[str] = []
     lines += ["## Players unseen in training (cold-start tokens)", "",
               "| model | candidates | top-1 | loglik | events |", "|---|---|---|---|---|"]
     for name, ev in evals.items():
@@ -142,26 +145,93 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
                   "", "| style | R^2 | train players | test players |", "|---|---|---|---|"]
         for r in report["probe"]:
             lines.append(f"| {r['style']} | {_fmt(r['r2'])} | {r['n_train']} | {r['n_test']} |")
-    lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
-    return "\n".join(lines)
+    return lines
+
+
+def _fit_and_evaluate(t: Tables, run_dir: Path, name: str, run_cfg: RunConfig,
+                      split: dict[str, list[str]], *, eval_samples: int | None,
+                      progress: bool) -> tuple[Run, Evaluation, dict[str, Any]]:
+    """Train model `name` into `run_dir`, evaluate it on the test games; (run, evaluation,
+    the report's training row)."""
+    tic = time.perf_counter()
+    cfg = run_cfg.train
+    run = fit(t, run_dir, name, split=split, overwrite=True,  # the benchmark owns its runs
+              **run_cfg.fit_kwargs(name))
+    hist = run.history
+    test = run.encoder.transform(t, split["test"])
+    ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
+                        n_samples=eval_samples, batch_games=cfg.batch_games, device=run.device,
+                        seed=cfg.seed, progress=progress)
+    has_val = len(hist) and hist["val_loglik"].notna().any()
+    row = {
+        "epochs": len(hist), "best_epoch": int(hist["val_loglik"].idxmax()) if has_val else -1,
+        "best_val_loglik": float(hist["val_loglik"].max()) if len(hist) else float("nan"),
+        "events_per_s": float(hist["train_events_per_s"].median()) if len(hist) else float("nan"),
+        "seconds": time.perf_counter() - tic,
+        "model_config": config_to_dict(run.model.cfg),
+    }
+    log.info("%s done in %.0f s", name, time.perf_counter() - tic)
+    log.debug("%s summary:\n%s", name, ev.summary)
+    return run, ev, row
+
+
+def _figures(t: Tables, out: Path, evals: dict[str, Evaluation], fitted: dict[str, Run],
+             split: dict[str, list[str]]) -> tuple[list[str], list[dict] | None]:
+    """Write the reliability diagram and, for the first model with embeddings (the cvae),
+    the embedding map; (figure names, style-probe rows or None)."""
+    figures = []
+    rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}
+    if rel:
+        plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
+        figures.append(out.name + "_reliability.png")
+    probe = None
+    embedders = [n for n, r in fitted.items() if r.model.embeds]
+    if embedders:
+        ev_emb = embed_events(fitted[embedders[0]], t,
+                              split["train"] + split["val"] + split["test"])
+        players = embed_players(ev_emb, t.rosters)
+        plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
+        figures.append(out.name + "_embedding_map.png")
+        if t.players is not None:
+            try:
+                probe = probe_styles(players, t.players).to_dict("records")
+            except ValueError as err:
+                log.warning("style probe skipped: %s", err)
+    return figures, probe
+
+
+def _split_info(t: Tables, cfg: TrainConfig, split: dict[str, list[str]]) -> dict[str, Any]:
+    """The report's description of the split: rule, games and date range per part."""
+    dates = t.games.set_index("game_id")["game_date"].astype(str)
+    rule = ("earlier seasons + first {:.0%} of the last season by date / next {:.0%} / last "
+            "{:.0%}" if cfg.split_within_last_season else
+            "games by date: first {:.0%} / next {:.0%} / last {:.0%}")
+    return {"rule": rule.format(*cfg.split_fractions),
+            "n_games": {k: len(v) for k, v in split.items()},
+            "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
+                      for k, v in split.items()}}
 
 
 def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
-                  models: Sequence[str] = MODEL_NAMES, train_config: TrainConfig | None = None,
-                  overrides: dict[str, dict[str, Any]] | None = None,
+                  models: Sequence[str] = MODEL_NAMES,
+                  config: RunConfig | dict[str, Any] | str | None = None,
                   eval_samples: int | None = None, runs_dir: str | Path | None = None,
                   command: str = "", title: str = "Player identification benchmark",
                   progress: bool = False) -> dict[str, Any]:
     """Train, evaluate and report every model in `models`; returns the JSON dict.
 
-    `out` is the report path without suffix (`reports/NAME`); run folders (checkpoints)
-    go to `runs_dir` (default: a temporary folder), never next to the report.
+    `config` is the run config (`hockey_vae.config`; `model` keyed by model name), checked
+    before the data are touched. `out` is the report path without suffix (`reports/NAME`);
+    run folders (checkpoints) go to `runs_dir` (default: a temporary folder), never next to
+    the report. `eval_samples` overrides a sampling model's importance samples. The keyword
+    options are the report's labels, hence more than eight parameters.
     """
     bad = [m for m in models if m not in MODEL_NAMES]
     if bad:
         raise ValueError(f"unknown model(s) {bad}; choose from {MODEL_NAMES}")
-    cfg = train_config or TrainConfig()
-    overrides = overrides or {}
+    run_cfg = load_config(config)
+    run_cfg.check_models(models)
+    cfg = run_cfg.train
     out = Path(out)
     t = as_tables(tables)
     split = split_games(t.games, cfg.split_fractions,
@@ -172,78 +242,36 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     check_split(split, ("train", "val", "test"), what="benchmark", fractions=cfg.split_fractions)
     out.parent.mkdir(parents=True, exist_ok=True)
     runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="hockey_vae_runs_"))
-    dates = t.games.set_index("game_id")["game_date"].astype(str)
     evals: dict[str, Evaluation] = {}
     training: dict[str, Any] = {}
-    fitted = {}
+    fitted: dict[str, Run] = {}
     for name in models:
-        tic = time.perf_counter()
-        run = fit(t, runs / name, name, model_overrides=overrides.get(name),
-                  train_config=cfg, split=split, overwrite=True)  # the benchmark owns runs/
-        hist = run.history
-        test = run.encoder.transform(t, split["test"])
-        ev = evaluate_model(run.model, test, run.encoder.vocab_.counts, name=name,
-                            n_samples=eval_samples if name == "cvae" else None,
-                            batch_games=cfg.batch_games, device=run.device, seed=cfg.seed,
-                            progress=progress)
-        evals[name] = ev
-        fitted[name] = run
-        best = int(hist["val_loglik"].idxmax()) if len(hist) and hist["val_loglik"].notna().any() \
-            else -1
-        training[_key(name)] = {
-            "epochs": len(hist), "best_epoch": best,
-            "best_val_loglik": float(hist["val_loglik"].max()) if len(hist) else float("nan"),
-            "events_per_s": float(hist["train_events_per_s"].median()) if len(hist) else float("nan"),
-            "seconds": time.perf_counter() - tic,
-            "model_config": config_to_dict(run.model.cfg),
-        }
-        log.info("%s done in %.0f s", name, time.perf_counter() - tic)
-        log.debug("%s summary:\n%s", name, ev.summary)
-
-    figures = []
-    rel = {n: e.reliability for n, e in evals.items() if len(e.reliability)}
-    if rel:
-        plot_reliability(rel, out.with_name(out.name + "_reliability.png"))
-        figures.append(out.name + "_reliability.png")
-    probe = None
-    if "cvae" in fitted:
-        ev_emb = embed_events(fitted["cvae"], t, split["train"] + split["val"] + split["test"])
-        players = embed_players(ev_emb, t.rosters)
-        plot_embedding_map(players, out.with_name(out.name + "_embedding_map.png"))
-        figures.append(out.name + "_embedding_map.png")
-        if t.players is not None:
-            try:
-                probe = probe_styles(players, t.players).to_dict("records")
-            except ValueError as err:
-                log.warning("style probe skipped: %s", err)
-    unknown = next(iter(evals.values())).unknown
+        fitted[name], evals[name], training[_key(name)] = _fit_and_evaluate(
+            t, runs / name, name, run_cfg, split, eval_samples=eval_samples, progress=progress)
+    figures, probe = _figures(t, out, evals, fitted, split)
+    first = next(iter(evals.values()))
     report: dict[str, Any] = {
         "data": data_label,
-        "split": {"rule": ("earlier seasons + first {:.0%} of the last season by date / next "
-                           "{:.0%} / last {:.0%}" if cfg.split_within_last_season else
-                           "games by date: first {:.0%} / next {:.0%} / last {:.0%}").format(
-                               *cfg.split_fractions),
-                  "n_games": {k: len(v) for k, v in split.items()},
-                  "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
-                            for k, v in split.items()}},
-        "commit": git_commit(Path(__file__).parent),
+        "split": _split_info(t, cfg, split),
+        "commit": git_commit(),
         "seed": cfg.seed,
         "command": command,
-        "train_config": dataclasses.asdict(cfg),
+        "train_config": run_cfg.to_dict()["train"],
+        "config": run_cfg.to_dict(),
         "models": {_key(n): e.to_dict() for n, e in evals.items()},
         "loglik_k10": {_key(n): {r.candidates: r.loglik_k10 for r in e.summary.itertuples()}
-                       for n, e in evals.items() if n == "cvae"},
-        "unknown": unknown,
+                       for n, e in evals.items() if e.n_samples > 1},
+        "unknown": first.unknown,
         "unknown_by_model": {_key(n): e.unknown for n, e in evals.items()},
-        "not_in_set": {r.candidates: int(r.n_not_in_set)
-                       for r in next(iter(evals.values())).summary.itertuples()},
+        "not_in_set": {r.candidates: int(r.n_not_in_set) for r in first.summary.itertuples()},
         "by_event_type": {_key(n): e.by_type.to_dict("records") for n, e in evals.items()},
         "training": training,
         "probe": probe,
         "figures": figures,
     }
-    if "cvae" in evals:
-        report["cvae_k"] = evals["cvae"].n_samples
+    sampled = [e.n_samples for e in evals.values() if e.n_samples > 1]
+    if sampled:
+        report["cvae_k"] = sampled[0]
     with atomic_path(out.with_name(out.name + ".json")) as tmp:
         tmp.write_text(dumps_json(report, indent=2))  # NaN/inf -> null, listed in "nulls"
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
@@ -253,14 +281,16 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
 
 def run_pipeline(tables: Any, out_dir: str | Path, *, seed: int = 0,
                  models: Sequence[str] = MODEL_NAMES, command: str = "hockey-vae demo",
+                 config: dict[str, Any] | str | None = None,
                  progress: bool = False) -> dict[str, Any]:
-    """Train, evaluate, embed and report on (synthetic) tables with the fast demo preset.
+    """Train, evaluate, embed and report on (synthetic) tables with the fast demo preset
+    `DEMO_CONFIG`, with `config` (a dict in the schema or a file) merged over it.
 
     Writes `out_dir/player_id.{md,json}` and figures; run folders go to `out_dir/runs`.
     """
     out_dir = Path(out_dir)
-    cfg = dataclasses.replace(DEMO_TRAIN, seed=seed, progress=progress)
+    cfg = load_config(config, defaults=DEMO_CONFIG).with_train(seed=seed, progress=progress)
     return run_benchmark(tables, out_dir / "player_id", data_label="synthetic league",
-                         models=models, train_config=cfg, overrides=DEMO_OVERRIDES,
+                         models=models, config=cfg,
                          runs_dir=out_dir / "runs", command=command,
                          title="Player identification on the synthetic league", progress=progress)

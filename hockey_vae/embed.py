@@ -18,9 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from hockey_vae.evaluate import flush_denormals, iterate_batches
+from hockey_vae.features import as_tables, flush_denormals, iterate_batches
 from hockey_vae.io import PathLike, atomic_path, write_parquet
-from hockey_vae.sequences import as_tables
 
 __all__ = [
     "embed_events",
@@ -54,9 +53,10 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
     are embedded through their position's cold-start token.
     """
     run = _as_run(model_or_run)
-    if run.name != "cvae":
-        raise ValueError(f"embeddings need a cvae run; {run.run_dir or 'this run'} is {run.name!r}")
     model = run.model
+    if not model.embeds:
+        raise ValueError(f"embeddings need a model with a latent (a cvae run); "
+                         f"{run.run_dir or 'this run'} is {run.name!r}")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev).eval()
     t = as_tables(tables)
@@ -69,7 +69,7 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
         mus.append(mu.float().cpu())
         vars_.append(var.float().cpu())
         idx.append(batch.flat_index)
-    d = model.cfg.d_z
+    d = model.embedding_dim
     mu = torch.cat(mus).numpy() if mus else np.zeros((0, d), np.float32)
     var = torch.cat(vars_).numpy() if vars_ else np.zeros((0, d), np.float32)
     flat = torch.cat(idx).numpy() if idx else np.zeros(0, np.int64)

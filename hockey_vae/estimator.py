@@ -17,10 +17,16 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events
-from hockey_vae.evaluate import iterate_batches
-from hockey_vae.sequences import CANDIDATE_SETS, as_tables, candidate_mask, split_games
-from hockey_vae.train import Run, TrainConfig, fit, load_run, train_config_from_dict
+from hockey_vae.features import (
+    CANDIDATE_SETS,
+    as_tables,
+    candidate_set,
+    iterate_batches,
+    split_games,
+)
+from hockey_vae.train import Run, fit, load_run
 
 __all__ = ["PlayerEmbedder"]
 
@@ -31,20 +37,19 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     model : one of "cvae", "lstm", "lstm-nohist", "frequency", "uniform".
-    model_overrides : dict of model config fields (see `hockey_vae.models`), or None.
-    train_config : `TrainConfig` or dict of its fields, or None for the defaults.
+    config : the run config, in the one schema of `hockey_vae.config`: a `RunConfig`, a
+        dict {"features": {...}, "model": {...}, "train": {...}} or a JSON file path; None
+        for the defaults. Checked in `fit` before any data is read.
     validation_fraction : share of the latest games (by date) held out for early stopping.
     candidates : candidate set for `predict_proba`/`predict`/`score`: "all", "roster", "on_ice".
     run_dir : where checkpoints go (None: kept in memory only).
     """
 
-    def __init__(self, model: str = "cvae", model_overrides: dict | None = None,
-                 train_config: TrainConfig | dict | None = None,
+    def __init__(self, model: str = "cvae", config: RunConfig | dict | str | None = None,
                  validation_fraction: float = 0.1, candidates: str = "roster",
                  run_dir: str | None = None):
         self.model = model
-        self.model_overrides = model_overrides
-        self.train_config = train_config
+        self.config = config
         self.validation_fraction = validation_fraction
         self.candidates = candidates
         self.run_dir = run_dir
@@ -68,13 +73,11 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
                 f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if self.candidates not in CANDIDATE_SETS:
             raise ValueError(f"candidates must be one of {CANDIDATE_SETS}, got {self.candidates!r}")
-        cfg = self.train_config
-        if isinstance(cfg, dict):
-            cfg = train_config_from_dict(cfg)
+        cfg = load_config(self.config)
         t = as_tables(tables)
         split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
-        run = fit(t, self.run_dir, self.model, model_overrides=self.model_overrides,
-                  train_config=cfg, split=split, overwrite=True)  # refit replaces, as in sklearn
+        run = fit(t, self.run_dir, self.model, split=split, overwrite=True,  # refit replaces
+                  **cfg.fit_kwargs(self.model))
         self._set_fitted(run)
         return self
 
@@ -93,9 +96,9 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
                 if batch.n_targets == 0:
                     continue
                 batch = batch.to(device)
-                mask = candidate_mask(batch, self.candidates, n_vocab)
-                logp, _, _ = model.score(batch, {self.candidates: mask}, generator=gen)[
-                    self.candidates]
+                cands = candidate_set(batch, self.candidates, n_vocab, form="vocab")
+                logp = model.score(batch, {self.candidates: cands}, generator=gen)[
+                    self.candidates].logp
                 logps.append(logp.float().cpu())
                 targets.append(batch.tgt_player.cpu())
                 flat.append(batch.flat_index.cpu())

@@ -11,9 +11,8 @@ player is missing from a candidate list (a data error) are counted as `n_not_in_
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,21 +21,20 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from hockey_vae.schema import EVENT_TYPES
-from hockey_vae.sequences import (
+from hockey_vae.features import (
     CANDIDATE_SETS,
     N_SPECIAL,
-    Batch,
+    Candidates,
     EncodedGames,
-    candidate_lists,
-    candidate_mask,
-    collate,
+    candidate_set,
+    flush_denormals,
+    iterate_batches,
     unseen_counts,
 )
+from hockey_vae.models.base import PlayerModel, SetScores
+from hockey_vae.schema import EVENT_TYPES
 
 __all__ = [
-    "flush_denormals",
-    "iterate_batches",
     "rank_metrics",
     "metrics_from_log_probs",
     "Predictions",
@@ -50,29 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def flush_denormals() -> Iterator[None]:
-    """Treat subnormal floats as zero on CPU while inside (restored to off afterwards).
-
-    Probabilities far below the top candidates underflow into subnormals, which x86 CPUs
-    process many times slower; measured 6x on CVAE evaluation. No effect on results that
-    matter (values below 1e-38).
-    """
-    torch.set_flush_denormal(True)
-    try:
-        yield
-    finally:
-        torch.set_flush_denormal(False)
-
-
-def iterate_batches(enc: EncodedGames, batch_games: int,
-                    order: Sequence[int] | None = None) -> Iterator[Batch]:
-    """Batches of `batch_games` games (in `order`, default file order)."""
-    order = list(range(enc.n_games)) if order is None else list(order)
-    for i in range(0, len(order), batch_games):
-        yield collate(enc, order[i:i + batch_games])
 
 
 def rank_metrics(logp: Tensor, target: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -112,34 +87,32 @@ class Predictions:
 
 @torch.no_grad()
 @flush_denormals()
-def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDIDATE_SETS,
-            *, n_samples: int | None = None, batch_games: int = 8,
-            device: torch.device | str = "cpu", seed: int = 0,
+def predict(model: PlayerModel, enc: EncodedGames,
+            candidate_sets: Sequence[str] = CANDIDATE_SETS, *, n_samples: int | None = None,
+            batch_games: int = 8, device: torch.device | str = "cpu", seed: int = 0,
             progress: bool = False) -> Predictions:
-    """Score every target event of `enc` under each candidate set (model in eval mode)."""
+    """Score every target event of `enc` under each candidate set (model in eval mode).
+
+    `n_samples` is for sampling models (the CVAE's importance samples; None: its default).
+    """
     from tqdm.auto import tqdm
 
     model.eval()
-    n_vocab = model.cfg.n_players if hasattr(model.cfg, "n_players") else \
-        model.cfg.encoder.n_players
+    n_vocab = model.n_players
     gen = torch.Generator(device=device).manual_seed(seed)
     keys = ("ll", "ll_small", "top1", "top5", "ptop", "in_set")
     parts: dict[str, dict[str, list]] = {c: {k: [] for k in keys} for c in candidate_sets}
     meta: dict[str, list] = {"flat_index": [], "player": [], "etype": [], "known": []}
-    k = n_samples
     for batch in tqdm(iterate_batches(enc, batch_games), desc="evaluate", unit="batch",
                       total=-(-enc.n_games // batch_games), disable=not progress):
         if batch.n_targets == 0:
             continue
         batch = batch.to(device)
         y = batch.tgt_player
-        cands = {c: _eval_candidates(batch, c, n_vocab) for c in candidate_sets}
-        scores = model.score(batch, cands, n_samples=k, generator=gen) if k else \
-            model.score(batch, cands, generator=gen)
-        results = {c: _set_metrics(logp, ll, ll_small, cands[c], unseen_counts(batch, c).log(),
-                                   y)
-                   for c, (logp, ll, ll_small) in scores.items()}
-        for c, r in results.items():
+        cands = {c: candidate_set(batch, c, n_vocab) for c in candidate_sets}
+        scores = model.score(batch, cands, n_samples=n_samples, generator=gen)
+        for c, s in scores.items():
+            r = _set_metrics(s, cands[c], unseen_counts(batch, c).log(), y)
             for key in keys:
                 parts[c][key].append(r[key].cpu())
         meta["flat_index"].append(batch.flat_index.cpu())
@@ -150,45 +123,28 @@ def predict(model: Any, enc: EncodedGames, candidate_sets: Sequence[str] = CANDI
     def cat(xs: list) -> np.ndarray:
         return torch.cat(xs).numpy() if xs else np.zeros(0)
 
-    n_used = k if k else getattr(getattr(model, "cfg", None), "eval_samples", 1)
     return Predictions(
-        flat_index=cat(meta["flat_index"]).astype(np.int64), player=cat(meta["player"]).astype(np.int64),
+        flat_index=cat(meta["flat_index"]).astype(np.int64),
+        player=cat(meta["player"]).astype(np.int64),
         etype=cat(meta["etype"]).astype(np.int64), known=cat(meta["known"]).astype(bool),
         sets={c: {kk: cat(v) for kk, v in d.items()} for c, d in parts.items()},
-        n_samples=int(n_used) if model.kind == "cvae" else 1,
+        n_samples=model.samples_used(n_samples),
     )
 
 
-def _eval_candidates(batch: Batch, kind: str, n_vocab: int) -> Any:
-    """Candidate set `kind` in its cheapest exact form: short lists for `roster`/`on_ice`
-    (unless some row has no list and so needs every player), else the (N, V) mask."""
-    if kind != "all":
-        lists = candidate_lists(batch, kind)
-        if not bool(lists[2].any()):
-            return lists
-    return candidate_mask(batch, kind, n_vocab)
-
-
-def _set_metrics(logp: Tensor, ll: Tensor, ll_small: Tensor | None, cands: Any,
-                 log_m: Tensor, y: Tensor) -> dict[str, Tensor]:
+def _set_metrics(scores: SetScores, cands: Candidates, log_m: Tensor,
+                 y: Tensor) -> dict[str, Tensor]:
     """Per-event metrics of one candidate set from a model's `score` output.
 
-    `logp` is (N, V) for a mask, (N, C) aligned with the lists for short lists. A cold-start
-    token's mass is shared by the `exp(log_m)` unseen players it stands for, so the truth's
-    log-likelihood and the ranking use the per-player share.
+    A cold-start token's mass is shared by the `exp(log_m)` (N, N_SPECIAL) unseen players
+    it stands for, so the truth's log-likelihood and the ranking use the per-player share.
     """
     share = log_m.gather(1, y.clamp(max=N_SPECIAL - 1)[:, None]).squeeze(1)
     share = torch.where(y < N_SPECIAL, share, torch.zeros_like(share))
-    ll_small = ll if ll_small is None else ll_small
-    if isinstance(cands, Tensor):
-        logp[:, :N_SPECIAL] -= log_m  # in place: every scorer returns a fresh tensor per set
-        target, in_set = y, cands.gather(1, y[:, None]).squeeze(1)
-    else:
-        index, valid, _ = cands
-        token = valid & (index < N_SPECIAL)
-        logp = logp - torch.where(token, log_m.gather(1, index.clamp(max=N_SPECIAL - 1)), 0.0)
-        hit = valid & (index == y[:, None])
-        target, in_set = hit.to(torch.int8).argmax(1), hit.any(1)
+    ll = scores.loglik
+    ll_small = ll if scores.loglik_small is None else scores.loglik_small
+    logp = cands.share_tokens(scores.logp, log_m)  # a fresh tensor per set: in place is fine
+    target, in_set = cands.locate(y)
     top1, top5, ptop = rank_metrics(logp, target)
     zero = torch.zeros_like(top1)
     return {"ll": (ll - share).float(), "ll_small": ll_small.float() - share,
@@ -231,7 +187,7 @@ class Evaluation:
                 for r in self.summary.itertuples()}
 
 
-def evaluate_model(model: Any, enc: EncodedGames, train_counts: Sequence[int], *,
+def evaluate_model(model: PlayerModel, enc: EncodedGames, train_counts: Sequence[int], *,
                    name: str | None = None, candidate_sets: Sequence[str] = CANDIDATE_SETS,
                    n_samples: int | None = None, batch_games: int = 8,
                    device: torch.device | str = "cpu", seed: int = 0,

@@ -90,12 +90,14 @@ def _data_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: str,
                  train_config: Mapping[str, Any], model_config: Mapping[str, Any],
-                 fingerprint: Mapping[str, Any]) -> None:
+                 fingerprint: Mapping[str, Any],
+                 features: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None) -> None:
     """Raise RunFolderError unless `ckpt` may be continued with this model, config and data.
 
     `model_config` is the config the current call would build (defaults plus overrides),
     `train_config` the current TrainConfig as a dict, `fingerprint` from `data_fingerprint`
-    over the checkpoint's training and validation games. A checkpoint without a stored
+    over the checkpoint's training and validation games; `features` is (the checkpoint
+    encoder's feature flags, the flags this call asks for). A checkpoint without a stored
     fingerprint (written before it was stored) skips the data comparison.
     """
     if ckpt["model_name"] != model:
@@ -104,6 +106,8 @@ def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: s
                              "into another folder")
     diffs = _dict_diff(ckpt["model_config"], model_config, "model")
     diffs += _dict_diff(ckpt["train_config"], train_config, "train", RESUMABLE_CHANGES)
+    if features is not None:
+        diffs += _dict_diff(features[0], features[1], "features")
     if FINGERPRINT_KEY in ckpt:
         diffs += _data_diff(ckpt[FINGERPRINT_KEY], fingerprint)
     if diffs:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import numpy as np
 import torch
 
-__all__ = ["select_device", "seed_everything"]
+__all__ = ["check_device", "select_device", "seed_everything"]
+
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def check_device(device: str) -> str:
+    """`device` if it names a device (auto | cpu | cuda | cuda:N | mps), else ValueError;
+    availability is checked only when training starts (`select_device`)."""
+    if not isinstance(device, str) or not _DEVICE.fullmatch(device):
+        raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    return device
 
 
 def select_device(device: str | torch.device | None = "auto") -> torch.device:

@@ -27,7 +27,19 @@ import torch.distributed as dist
 from hockey_vae.checkpoint import read_checkpoint
 from hockey_vae.core.config import checked_fields
 from hockey_vae.divergence import check_batch, check_epoch
-from hockey_vae.evaluate import flush_denormals, iterate_batches, predict
+from hockey_vae.evaluate import predict
+from hockey_vae.features import (
+    CANDIDATE_SETS,
+    FeatureConfig,
+    SequenceEncoder,
+    as_tables,
+    check_fractions,
+    flush_denormals,
+    iterate_batches,
+    simulate_unseen,
+    split_games,
+    training_candidates,
+)
 from hockey_vae.models import (
     MODEL_NAMES,
     PlayerModel,
@@ -35,56 +47,98 @@ from hockey_vae.models import (
     config_from_dict,
     config_to_dict,
     default_config,
+    model_history,
 )
-from hockey_vae.models.base import simulate_unseen
 from hockey_vae.resume import FINGERPRINT_KEY, check_resume, data_fingerprint
 from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
-from hockey_vae.runtime import seed_everything, select_device
-from hockey_vae.sequences import (
-    CANDIDATE_SETS,
-    SequenceEncoder,
-    as_tables,
-    split_games,
-    training_candidates,
-    unknown_token,
-)
+from hockey_vae.runtime import check_device, seed_everything, select_device
 from hockey_vae.split_check import check_split
 
-__all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict"]
+__all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict",
+           "feature_config_from_dict", "resolve_features"]
 
 log = logging.getLogger(__name__)
 
 
+def _fractions(value: tuple[float, ...]) -> str | None:
+    try:
+        check_fractions(value)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def _device(value: str) -> str | None:
+    try:
+        check_device(value)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def _opt(default: Any, **meta: Any) -> Any:
+    """A dataclass field with validation metadata (see `core.config.checked_fields`)."""
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class TrainConfig:
-    """Optimisation, validation and data-split settings shared by every model."""
+    """Optimisation, validation and data-split settings shared by every model.
 
-    epochs: int = 8  # maximum epochs
-    batch_games: int = 2  # games per step (a game is ~300 events); small = more updates
-    lr: float = 3e-3  # AdamW learning rate
-    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch
-    weight_decay: float = 1e-5  # AdamW decoupled weight decay
-    grad_clip: float = 1.0  # max global gradient norm
-    patience: int = 2  # epochs without validation improvement before stopping
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    train_candidates: tuple[str, ...] = CANDIDATE_SETS  # loss = mean NLL over these masks
-    val_candidates: str = "roster"  # early stopping on this set's log-likelihood
-    val_samples: int = 10  # CVAE importance samples during validation
-    split_fractions: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    The feature flags (lineup, on-ice history, min_player_events) are in `FeatureConfig`.
+    """
+
+    epochs: int = _opt(8, min=1)  # maximum epochs
+    batch_games: int = _opt(2, min=1)  # games per step (a game is ~300 events)
+    lr: float = _opt(3e-3, min=0.0)  # AdamW learning rate
+    lr_decay: float = _opt(1.0, min=0.0)  # learning rate multiplied by this after every epoch
+    weight_decay: float = _opt(1e-5, min=0.0)  # AdamW decoupled weight decay
+    grad_clip: float = _opt(1.0, min=0.0)  # max global gradient norm
+    patience: int = _opt(2, min=0)  # epochs without validation improvement before stopping
+    seed: int = _opt(0, min=0)
+    device: str = _opt("auto", check=_device)  # auto | cpu | cuda | cuda:N | mps
+    train_candidates: tuple[str, ...] = _opt(CANDIDATE_SETS, choices=CANDIDATE_SETS)  # loss =
+    # mean NLL over these candidate sets
+    val_candidates: str = _opt("roster", choices=CANDIDATE_SETS)  # early stopping on this set
+    val_samples: int = _opt(10, min=1)  # CVAE importance samples during validation
+    split_fractions: tuple[float, float, float] = _opt((0.8, 0.1, 0.1), check=_fractions)
     split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
-    min_player_events: int = 1  # fewer training events -> cold-start token
-    on_ice_history: bool = False  # variant: history features from earlier on-ice lists
-    lineup: bool = False  # variant: every model reads who is on the ice at event t
-    unseen_rate: float = 0.02  # prob. a dressed player is treated as unseen for a whole game
-    max_train_games: int = 0  # >0: use only the latest this many training games (tuning)
-    num_threads: int = 0  # >0: torch.set_num_threads
+    unseen_rate: float = _opt(0.02, min=0.0, max=1.0)  # prob. a dressed player is treated
+    # as unseen for a whole training game (trains the cold-start tokens)
+    max_train_games: int = _opt(0, min=0)  # >0: use only the latest this many training games
+    num_threads: int = _opt(0, min=0)  # >0: torch.set_num_threads
     progress: bool = True  # tqdm bars
+
+    def __post_init__(self) -> None:
+        # built in Python too (not only from a file), so the same checks apply
+        checked_fields(TrainConfig, dataclasses.asdict(self), "train config")
+
+
+# Keys that moved from the train section to the features section (issue 15).
+_MOVED_TO_FEATURES = ("lineup", "on_ice_history", "min_player_events")
 
 
 def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
-    """TrainConfig from a dict; an unknown key raises ValueError naming it."""
+    """TrainConfig from a dict; an unknown key or a bad value raises ValueError naming it."""
+    moved = sorted(set(data) & set(_MOVED_TO_FEATURES)) if isinstance(data, dict) else []
+    if moved:
+        raise ValueError(f"train config key(s) {moved} moved to the 'features' section")
     return TrainConfig(**checked_fields(TrainConfig, data, "train config"))
+
+
+def feature_config_from_dict(data: dict[str, Any]) -> FeatureConfig:
+    """FeatureConfig from a dict; an unknown key or a bad value raises ValueError naming it."""
+    return FeatureConfig(**checked_fields(FeatureConfig, data, "features config"))
+
+
+def resolve_features(model: str, features: FeatureConfig | dict[str, Any] | None
+                     ) -> FeatureConfig:
+    """The feature flags model `model` trains with: `history` resolved for the model."""
+    if features is None:
+        features = FeatureConfig()
+    elif isinstance(features, dict):
+        features = feature_config_from_dict(features)
+    return dataclasses.replace(features, history=model_history(model, features.history))
 
 
 @dataclass
@@ -110,18 +164,6 @@ def _dist_setup(device: torch.device) -> tuple[int, int]:
     if dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
-
-
-def _vocab_maps(encoder: SequenceEncoder) -> tuple[torch.Tensor, torch.Tensor]:
-    vocab = encoder.vocab_
-    backoff = torch.tensor([unknown_token(p or None) if i > 0 else 0
-                            for i, p in enumerate(vocab.positions)], dtype=torch.long)
-    return backoff, torch.from_numpy(vocab.position_index())
-
-
-def _make_model(name: str, model_cfg: Any, encoder: SequenceEncoder) -> PlayerModel:
-    backoff, positions = _vocab_maps(encoder)
-    return build_model(name, model_cfg, backoff, positions)
 
 
 # -- RNG state as plain tensors/containers (weights_only-safe) ------------------------------
@@ -162,15 +204,20 @@ def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
 @flush_denormals()
 def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cvae", *,
         model_overrides: dict[str, Any] | None = None, train_config: TrainConfig | None = None,
+        features: FeatureConfig | dict[str, Any] | None = None,
         split: dict[str, list[str]] | None = None, resume: bool = False,
         overwrite: bool = False) -> Run:
     """Train `model` on the training games of `tables`; early-stop on validation games.
 
+    `features` (a FeatureConfig or its dict) sets what the encoder writes (lineup, on-ice
+    history, ...); the model reads its input widths from the fitted encoder, so a
+    `model_overrides` value that disagrees with it is an error naming both values.
     `split` (train/val/test game ids) defaults to `split_games` with the config's fractions.
     With `run_dir`, writes config, metrics and checkpoints there; a folder holding another
     run is refused unless `resume=True` continues it from `run_dir/checkpoint.pt` (same
-    model, config and data required) or `overwrite=True` replaces it. A non-finite loss or
-    validation score raises TrainingDiverged. Returns the best-validation Run.
+    model, features, config and data required) or `overwrite=True` replaces it. A non-finite
+    loss or validation score raises TrainingDiverged. Returns the best-validation Run.
+    The config file schema that fills these arguments is `hockey_vae.config.RunConfig`.
     """
     if model not in MODEL_NAMES:
         raise ValueError(f"model {model!r} is not one of {MODEL_NAMES}")
@@ -193,25 +240,25 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         split = ckpt["split"]
         encoder = SequenceEncoder.from_state(ckpt["encoder"])
         fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
-        wanted = default_config(model, len(encoder.vocab_), len(encoder.teams_),
-                                model_overrides, lineup=cfg.lineup)
+        wanted = default_config(model, encoder, model_overrides)
+        asked = resolve_features(model, features)
         check_resume(ckpt, run_dir, model=model, train_config=dataclasses.asdict(cfg),
-                     model_config=config_to_dict(wanted), fingerprint=fingerprint)
+                     model_config=config_to_dict(wanted), fingerprint=fingerprint,
+                     features=(dataclasses.asdict(encoder.features), dataclasses.asdict(asked)))
         model_cfg = config_from_dict(model, ckpt["model_config"])
     else:
         split = split or split_games(t.games, cfg.split_fractions,
                                      within_last_season=cfg.split_within_last_season)
         if cfg.max_train_games > 0:
             split = {**split, "train": split["train"][-cfg.max_train_games:]}
-        encoder = SequenceEncoder(cfg.min_player_events, cfg.on_ice_history,
-                                  cfg.lineup).fit(t, split["train"])
-        model_cfg = default_config(model, len(encoder.vocab_), len(encoder.teams_),
-                                   model_overrides, lineup=cfg.lineup)
+        encoder = SequenceEncoder.from_config(resolve_features(model, features))
+        encoder.fit(t, split["train"])
+        model_cfg = default_config(model, encoder, model_overrides)
         fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
     train_enc = encoder.transform(t, split["train"])
     val_enc = encoder.transform(t, split["val"]) if split["val"] else None
 
-    net = _make_model(model, model_cfg, encoder).to(device)
+    net = build_model(model, model_cfg, encoder).to(device)
     check_split(split, ("train", "val") if net.trainable else ("train",),
                 what=f"training {model}", fractions=cfg.split_fractions)
     meta = {"model_name": model, "model_config": config_to_dict(model_cfg),
@@ -221,7 +268,8 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
     if run_dir is not None and rank == 0:
         writer = RunWriter(run_dir, {k: v for k, v in meta.items()
                                      if k not in ("encoder", FINGERPRINT_KEY)}
-                           | {"n_players": len(encoder.vocab_)}, fresh=not resume)
+                           | {"features": dataclasses.asdict(encoder.features),
+                              "n_players": len(encoder.vocab_)}, fresh=not resume)
 
     if not net.trainable:
         net.fit(train_enc)
@@ -248,7 +296,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         best_state = read_checkpoint(run_dir / BEST)["model"]
 
     n_vocab = len(encoder.vocab_)
-    backoff = _vocab_maps(encoder)[0].to(device)
+    backoff = torch.from_numpy(encoder.vocab_.backoff()).to(device)
     autocast = device.type == "cuda"
     from tqdm.auto import tqdm
 
@@ -270,9 +318,9 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         for b, games in enumerate(bar):
             batch = next(iterate_batches(train_enc, len(games), games)).to(device)
             batch = simulate_unseen(batch, backoff, cfg.unseen_rate)
-            masks = training_candidates(batch, cfg.train_candidates, n_vocab)
+            cands = training_candidates(batch, cfg.train_candidates, n_vocab)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                out = wrapped(batch, masks)
+                out = wrapped(batch, cands)
             opt.zero_grad(set_to_none=True)
             out.loss.backward()
             norm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
@@ -294,7 +342,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in sums.items()},
                "val_loglik": val_ll, "val_top1": val_top1, "seconds": seconds,
                "train_events_per_s": n_events * world / max(seconds, 1e-9),
-               "kl_weight": float(getattr(net, "kl_weight", 0.0))}
+               "kl_weight": float(net.kl_weight)}
         history.append(row)
         log.info("%s epoch %d: %s", model, epoch,
                  ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
@@ -318,9 +366,12 @@ def load_run(run_dir: str | os.PathLike, which: str = "best",
     path = run_dir / (BEST if which == "best" else CHECKPOINT)
     state = read_checkpoint(path)  # CheckpointError naming the file; refuses NaN weights
     name = state["model_name"]
+    if "history" not in state["encoder"]:
+        raise ValueError(f"{path} was written before the features refactor (issue 15), "
+                         "whose checkpoints it cannot read; retrain the run")
     encoder = SequenceEncoder.from_state(state["encoder"])
     model_cfg = config_from_dict(name, state["model_config"])
-    net = _make_model(name, model_cfg, encoder)
+    net = build_model(name, model_cfg, encoder)
     net.load_state_dict(state["model"])
     dev = select_device(device)
     net.to(dev).eval()

@@ -7,19 +7,19 @@ import torch
 from _toy import toy_tables
 
 from hockey_vae.evaluate import evaluate_model
-from hockey_vae.models.base import simulate_unseen
-from hockey_vae.models.baselines import CountConfig, UniformModel
-from hockey_vae.models.lstm import CandidateHistory, LSTMConfig
-from hockey_vae.sequences import (
+from hockey_vae.features import (
     N_SPECIAL,
     SequenceEncoder,
     as_tables,
     candidate_mask,
     collate,
+    simulate_unseen,
     split_games,
     unknown_token,
     unseen_counts,
 )
+from hockey_vae.models.baselines import CountConfig, UniformModel
+from hockey_vae.models.lstm import LSTMConfig, RosterScorer
 from hockey_vae.train import TrainConfig, fit
 
 SMALL = {"hidden": 16, "d_context": 16, "d_player": 8, "d_type": 8}
@@ -105,11 +105,11 @@ def test_token_gets_the_history_bonus_of_its_unseen_players(held_out):
     enc, data = held_out
     torch.manual_seed(0)
     batch = collate(data, list(range(data.n_games)))
-    hist = CandidateHistory(LSTMConfig(n_players=len(enc.vocab_), d_context=8))
+    hist = RosterScorer(LSTMConfig(n_players=len(enc.vocab_), d_context=8))
     ctx = torch.randn(batch.n_targets, 8)
     with torch.no_grad():
         out = hist(batch, ctx).dense(len(enc.vocab_))
-        h = hist.h(batch.tgt_recency)
+        h = hist.h(batch.tgt_roster_features)
         slot = (h * hist.g(ctx)[:, None, :]).sum(-1) + hist.b(h).squeeze(-1)  # (N, W)
     lw, roster = unknown_token("LW"), batch.tgt_roster
     rows = (roster == lw).any(1)

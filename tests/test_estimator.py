@@ -21,13 +21,13 @@ def league():
 @pytest.fixture(scope="module")
 def fitted(league, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
-    est = PlayerEmbedder(model_overrides=TINY, train_config={"epochs": 6, "seed": 0, "patience": 6},
+    est = PlayerEmbedder(config={"model": TINY, "train": {"epochs": 6, "seed": 0, "patience": 6}},
                          validation_fraction=0.25, run_dir=str(run_dir))
     return est.fit(league)
 
 
 def test_not_fitted_and_clone(league):
-    est = PlayerEmbedder(model_overrides=TINY)
+    est = PlayerEmbedder(config={"model": TINY})
     with pytest.raises(NotFittedError):
         est.predict_proba(league)
     copy = clone(est)
@@ -41,7 +41,9 @@ def test_bad_parameters_are_named(league):
     with pytest.raises(ValueError, match="candidates"):
         PlayerEmbedder(candidates="bench").fit(league)
     with pytest.raises(ValueError, match="unknown train config key.*'epoch'"):
-        PlayerEmbedder(train_config={"epoch": 2}).fit(league)
+        PlayerEmbedder(config={"train": {"epoch": 2}}).fit(league)
+    with pytest.raises(ValueError, match="'device'"):
+        PlayerEmbedder(config={"train": {"device": "cdua"}}).fit(league)
 
 
 def test_proba_rows_align_with_embeddings_and_respect_roster(fitted, league):

@@ -53,7 +53,7 @@ def _edge_case_batch():
     off its list, and two unseen players sharing their position's token."""
     from _toy import toy_tables
 
-    from hockey_vae.sequences import SequenceEncoder, collate, split_games
+    from hockey_vae.features import SequenceEncoder, collate, split_games
 
     t = toy_tables(n_games=8, seed=4)
     split = split_games(t.games)
@@ -66,49 +66,51 @@ def _edge_case_batch():
     batch.tgt_on_ice[2, 1:] = -1  # truth is off the list
     batch.tgt_roster[3, :2] = 3  # two unseen players of position 3's token
     batch.tgt_on_ice[3, :2] = 3
-    return batch, len(enc.vocab_)
+    return batch, len(enc.vocab_), enc
 
 
 def test_candidate_lists_are_the_masks_in_short():
-    from hockey_vae.sequences import candidate_lists, candidate_mask
+    from hockey_vae.features import candidate_mask, candidate_set
 
-    batch, V = _edge_case_batch()
+    batch, V, _ = _edge_case_batch()
     for kind in ("roster", "on_ice"):
-        idx, valid, full = candidate_lists(batch, kind)
-        mask = torch.zeros((len(idx), V), dtype=torch.bool)
-        rows = torch.arange(len(idx))[:, None].expand_as(idx)
-        mask[rows[valid], idx[valid]] = True
-        mask[full] = True
-        mask[:, 0] = False
-        assert torch.equal(mask, candidate_mask(batch, kind, V)), kind
-        assert full.tolist()[:2] == [False, True]
+        lists = candidate_set(batch, kind, V, form="lists")
+        assert not lists.whole and lists.full.tolist()[:2] == [False, True]
+        assert torch.equal(lists.dense(V), candidate_mask(batch, kind, V)), kind
+        # "auto" falls back to the dense form because row 1 has no list at all
+        auto = candidate_set(batch, kind, V)
+        assert auto.whole and torch.equal(auto.dense(V), candidate_mask(batch, kind, V))
+        with pytest.raises(ValueError, match="dense form"):
+            lists.log_softmax(torch.zeros(batch.n_targets, V))
 
 
 @pytest.mark.parametrize("name", ["lstm", "cvae", "frequency"])
 def test_short_list_scores_equal_the_mask_scores(name):
     from hockey_vae.evaluate import _set_metrics
+    from hockey_vae.features import candidate_set, unseen_counts
     from hockey_vae.models import build_model, default_config
-    from hockey_vae.sequences import candidate_lists, candidate_mask, unseen_counts
 
     torch.manual_seed(0)
-    batch, V = _edge_case_batch()
+    batch, V, enc = _edge_case_batch()
     batch.tgt_roster[1] = batch.tgt_roster[0]  # every row has a list: the short form applies
     small = {"d_z": 4, "d_hidden": 16, "eval_samples": 8, "prior_samples": 4,
              "encoder": {"hidden": 16, "d_context": 16}} if name == "cvae" else \
         {"hidden": 16, "d_context": 16} if name == "lstm" else {}
-    model = build_model(name, default_config(name, V, 8, small)).eval()
+    model = build_model(name, default_config(name, enc, small), enc).eval()
     if name == "frequency":
         model.counts.uniform_(0, 5)
     y = batch.tgt_player
     for kind in ("roster", "on_ice"):
-        lists, mask = candidate_lists(batch, kind), candidate_mask(batch, kind, V)
+        lists = candidate_set(batch, kind, V)
+        mask = candidate_set(batch, kind, V, form="vocab")
+        assert not lists.whole and mask.whole
         log_m = unseen_counts(batch, kind).log()
         got = {}
         for form, cands in (("lists", lists), ("mask", mask)):
             gen = torch.Generator().manual_seed(5)
-            logp, ll, ll_small = model.score(batch, {kind: cands}, generator=gen)[kind]
-            assert logp.shape[1] == (lists[0].shape[1] if form == "lists" else V)
-            got[form] = _set_metrics(logp, ll, ll_small, cands, log_m, y)
+            scores = model.score(batch, {kind: cands}, generator=gen)[kind]
+            assert scores.logp.shape[1] == (lists.index.shape[1] if form == "lists" else V)
+            got[form] = _set_metrics(scores, cands, log_m, y)
         assert torch.equal(got["lists"]["in_set"], got["mask"]["in_set"])
         if kind == "on_ice":
             assert not bool(got["lists"]["in_set"][2])
@@ -121,17 +123,16 @@ def test_short_list_scores_equal_the_mask_scores(name):
 
 
 def test_training_loss_on_short_lists_equals_the_masked_loss_and_its_gradient():
-    from hockey_vae.models.base import candidate_nll
-    from hockey_vae.sequences import candidate_lists, candidate_mask
+    from hockey_vae.features import candidate_set
 
     torch.manual_seed(2)
-    batch, V = _edge_case_batch()
+    batch, V, _ = _edge_case_batch()
     y = batch.tgt_player
     for kind in ("roster", "on_ice"):
         a = (torch.randn(batch.n_targets, V) * 3).requires_grad_()
         b = a.detach().clone().requires_grad_()
-        loss_mask = candidate_nll(a, candidate_mask(batch, kind, V), y)
-        loss_list = candidate_nll(b, candidate_lists(batch, kind), y)
+        loss_mask = candidate_set(batch, kind, V, form="vocab").nll(a, y)
+        loss_list = candidate_set(batch, kind, V, form="lists").nll(b, y)
         torch.testing.assert_close(loss_list, loss_mask)
         loss_mask.backward()
         loss_list.backward()

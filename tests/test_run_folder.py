@@ -136,7 +136,7 @@ def test_estimator_refit_replaces_its_run(tables, tmp_path):
     from hockey_vae.estimator import PlayerEmbedder
 
     est = PlayerEmbedder(model="frequency", run_dir=str(tmp_path / "est"),
-                         train_config={"progress": False})
+                         config={"train": {"progress": False}})
     est.fit(tables)
     est.fit(tables)  # sklearn semantics: a second fit replaces the first
     assert load_run(tmp_path / "est").name == "frequency"

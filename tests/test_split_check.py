@@ -30,7 +30,8 @@ def test_benchmark_with_too_few_games_fails_before_training(tmp_path, monkeypatc
     out = tmp_path / "reports" / "few"
     with pytest.raises(InsufficientData,
                        match=r"benchmark: 3 game\(s\) .* = 2/1/0 .*no test game"):
-        run_benchmark(three, out, models=["lstm", "uniform"], train_config=cfg(),
+        run_benchmark(three, out, models=["lstm", "uniform"],
+                      config={"train": {"epochs": 1, "progress": False}},
                       runs_dir=tmp_path / "runs")
     assert not (tmp_path / "reports").exists() and not (tmp_path / "runs").exists()
 

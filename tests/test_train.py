@@ -64,10 +64,44 @@ def test_baselines_need_no_training(tables, tmp_path):
     assert torch.equal(load_run(tmp_path).model.counts, run.model.counts)
 
 
-def test_unknown_train_key_is_an_error():
+def test_unknown_or_ill_typed_train_key_is_an_error():
     with pytest.raises(ValueError, match="unknown train config key"):
         train_config_from_dict({"epoch": 3})
-    assert train_config_from_dict({"epochs": "3"}).epochs == 3
+    for bad in ({"epochs": "3"}, {"epochs": 2.9}, {"epochs": 0}, {"progress": 1}):
+        with pytest.raises(ValueError, match=f"'{next(iter(bad))}'"):
+            train_config_from_dict(bad)
+    with pytest.raises(ValueError, match="moved to the 'features' section"):
+        train_config_from_dict({"lineup": True})
+    assert train_config_from_dict({"epochs": 3, "lr": 1}).lr == 1.0
+    with pytest.raises(ValueError, match="'device'"):  # built in Python, checked alike
+        TrainConfig(device="cdua")
+
+
+def test_lineup_as_a_model_key_is_refused_naming_both_values(tables):
+    # issue 15: the model would expect lineup columns the encoder never writes
+    with pytest.raises(ValueError, match=r"lineup=True but its encoder gives lineup=False"):
+        fit(tables, None, "lstm", model_overrides={"lineup": True}, train_config=_cfg())
+    with pytest.raises(ValueError, match=r"lineup=True but its encoder gives lineup=False"):
+        fit(tables, None, "cvae", model_overrides={"encoder": {"lineup": True}},
+            train_config=_cfg())
+
+
+def test_lineup_feature_reaches_the_model(tables):
+    from hockey_vae.features import LINEUP_COLUMNS, collate
+
+    run = fit(tables, None, "lstm", model_overrides=SMALL, train_config=_cfg(epochs=1),
+              features={"lineup": True})
+    assert run.model.cfg.lineup and run.encoder.lineup and run.model.roster_scorer is not None
+    batch = collate(run.encoder.transform(tables, run.split["val"]), [0])
+    assert batch.tgt_roster_features[..., list(LINEUP_COLUMNS)].any()  # non-zero inputs
+    ref = run.model.logits(batch)
+    batch.tgt_roster_features[..., list(LINEUP_COLUMNS)] = 0.0
+    assert not torch.allclose(ref, run.model.logits(batch))  # and the model reads them
+
+
+def test_lstm_nohist_refuses_history(tables):
+    with pytest.raises(ValueError, match="reads no player history"):
+        fit(tables, None, "lstm-nohist", train_config=_cfg(), features={"history": True})
 
 
 def _ddp_worker(rank, port, run_dir, out_dir):
@@ -101,11 +135,12 @@ def test_lineup_variant_learns_who_is_on_the_ice_and_round_trips(tmp_path):
     plain = fit(t, tmp_path / "plain", "lstm-nohist", model_overrides=SMALL,
                 train_config=_cfg(**cfg))
     lineup = fit(t, tmp_path / "lineup", "lstm-nohist", model_overrides=SMALL,
-                 train_config=_cfg(lineup=True, **cfg))
+                 train_config=_cfg(**cfg), features={"lineup": True})
     best = {name: pd.read_csv(tmp_path / name / "metrics.csv")["val_loglik"].max()
             for name in ("plain", "lineup")}
     assert best["lineup"] > best["plain"] + 0.1, best
     loaded = load_run(tmp_path / "lineup")
-    assert loaded.encoder.lineup and loaded.model.cfg.lineup and loaded.model.history is not None
-    assert plain.model.history is None and not plain.encoder.lineup
-    assert lineup.model.history is not None
+    assert loaded.encoder.lineup and loaded.model.cfg.lineup
+    assert loaded.model.roster_scorer is not None and not loaded.encoder.features.history
+    assert plain.model.roster_scorer is None and not plain.encoder.lineup
+    assert lineup.model.roster_scorer is not None

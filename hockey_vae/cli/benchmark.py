@@ -9,7 +9,7 @@ import sys
 import torch
 
 from hockey_vae.benchmark import run_benchmark
-from hockey_vae.cli._common import load_data, read_config, train_config
+from hockey_vae.cli._common import CONFIG_HELP, load_data, run_config
 from hockey_vae.models import MODEL_NAMES
 
 __all__ = ["register", "run"]
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", default=None, metavar="DIR",
                    help="where run folders go (default a temporary folder)")
     p.add_argument("--config", default=None, metavar="FILE",
-                   help='JSON {"model": {MODEL: {...}}, "train": {...}}')
+                   help=CONFIG_HELP + '; "model" keyed by model name, e.g. {"cvae": {...}}')
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--device", default=None)
@@ -43,15 +43,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the headline table."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    model_over, train_over = read_config(args.config)
-    bad = sorted(set(model_over) - set(MODEL_NAMES))
-    if bad:
-        raise ValueError(f"{args.config}: unknown model(s) {bad} under 'model'")
-    cfg = train_config(train_over, device=args.device, epochs=args.epochs, seed=args.seed,
-                       split_within_last_season=True if args.within_last_season else None)
+    cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed,
+                     split_within_last_season=True if args.within_last_season else None)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
+    bad = sorted(set(models) - set(MODEL_NAMES))
+    if bad:
+        raise ValueError(f"--models: unknown model(s) {bad}; choose from {list(MODEL_NAMES)}")
+    cfg.check_models(models)  # before the data are read
     report = run_benchmark(load_data(args.data), args.out, data_label=args.label or args.data,
-                           models=models, train_config=cfg, overrides=model_over,
+                           models=models, config=cfg,
                            eval_samples=args.samples, runs_dir=args.runs,
                            command="hockey-vae " + shlex.join(sys.argv[1:]))
     for name, sets in report["models"].items():

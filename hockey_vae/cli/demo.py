@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.compute as pc
 
-from hockey_vae.benchmark import run_pipeline
+from hockey_vae.benchmark import DEMO_CONFIG, run_pipeline
+from hockey_vae.config import load_config
 from hockey_vae.ingest import load_tables
 from hockey_vae.models import MODEL_NAMES
 from hockey_vae.simulate import simulate_league
@@ -41,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--teams", type=int, default=DEMO_TEAMS, help=argparse.SUPPRESS)
     parser.add_argument("--games", type=int, default=DEMO_GAMES, help=argparse.SUPPRESS)
     parser.add_argument("--models", default=",".join(MODEL_NAMES), help=argparse.SUPPRESS)
+    parser.add_argument("--config", default=None, metavar="FILE",
+                        help="config file (features/model/train) merged over the demo preset")
     parser.set_defaults(func=run)
 
 
@@ -110,6 +113,8 @@ def format_results(report: dict) -> str:
 def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     """Simulate -> write -> read back -> summarise -> train, evaluate, embed, report."""
     out = Path(args.out)
+    config = getattr(args, "config", None)
+    load_config(config, defaults=DEMO_CONFIG)  # refuse a bad file before simulating
     echo(f"[1/4] simulating {args.teams} teams x {args.games} games (seed {args.seed})")
     data_dir = simulate_stage(out, args.seed, args.teams, args.games)
     echo(f"[2/4] reading back {data_dir}")
@@ -118,7 +123,8 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     echo(format_summary(summarize(data)))
     models = [m for m in args.models.split(",") if m]
     echo(f"[4/4] training, evaluating and embedding {', '.join(models)} (held-out games by date)")
-    report = run_pipeline(data, out / "report", seed=args.seed, models=models, progress=True)
+    report = run_pipeline(data, out / "report", seed=args.seed, models=models, config=config,
+                          progress=True)
     echo(format_results(report))
     echo(f"report: {out / 'report' / 'player_id.md'}; runs: {out / 'report' / 'runs'}")
     return 0

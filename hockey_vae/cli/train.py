@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hockey_vae.cli._common import load_data, read_config, train_config
+from hockey_vae.cli._common import CONFIG_HELP, load_data, run_config
 from hockey_vae.models import MODEL_NAMES
 from hockey_vae.train import fit
 
@@ -27,17 +27,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--epochs", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--config", default=None, metavar="FILE",
-                   help='JSON {"model": {...}, "train": {...}}; unknown keys are an error')
+    p.add_argument("--config", default=None, metavar="FILE", help=CONFIG_HELP)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Train and print the per-epoch metrics."""
-    model_over, train_over = read_config(args.config)
-    cfg = train_config(train_over, device=args.device, epochs=args.epochs, seed=args.seed)
-    result = fit(load_data(args.data), args.out, args.model, model_overrides=model_over,
-                 train_config=cfg, resume=args.resume, overwrite=args.overwrite)
+    cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed)
+    kwargs = cfg.fit_kwargs(args.model)  # checked before the data are read
+    result = fit(load_data(args.data), args.out, args.model, resume=args.resume,
+                 overwrite=args.overwrite, **kwargs)
     if len(result.history):
         print(result.history.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"run written to {args.out}")

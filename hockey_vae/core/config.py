@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import types
+import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,29 +17,99 @@ __all__ = ["BaseConfig", "checked_fields"]
 C = TypeVar("C", bound="BaseConfig")
 
 
-def checked_fields(cls: type, values: dict[str, Any], where: str,
-                   current: Any = None) -> dict[str, Any]:
+def checked_fields(cls: type, values: dict[str, Any], where: str) -> dict[str, Any]:
     """`values` checked against the fields of dataclass `cls`, ready for `cls(**...)` or
-    `dataclasses.replace`: an unknown key raises ValueError naming it (`where` says which
-    config), a true/false field accepts only a bool, numbers take the type of the field's
-    value (`current`'s when given, else the default) and JSON lists become tuples.
+    `dataclasses.replace`; every error is a ValueError naming the key (`where` says which
+    config) and what is allowed.
+
+    Types follow the field annotations strictly: an int field refuses 2.9 (and "3") rather
+    than truncating, a float field takes ints, a bool field only true/false, a tuple field a
+    list of the right length and element type, a nested dataclass field a dict of its own
+    keys. A field's metadata may add `choices` (allowed values, per element for tuples),
+    `min`/`max` (inclusive bounds) and `check` (value -> error text or None).
     """
+    if not isinstance(values, dict):
+        raise ValueError(f"{where} must be a JSON object (a dict), got {type(values).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
     if unknown:
-        raise ValueError(f"unknown {where} key(s) {unknown}; known: {sorted(fields)}")
+        raise ValueError(f"unknown {where} key(s) {unknown}; allowed: {sorted(fields)}")
+    hints = typing.get_type_hints(cls)
     clean = {}
     for key, value in values.items():
-        like = getattr(current, key) if current is not None else fields[key].default
-        if isinstance(like, bool):
-            if not isinstance(value, bool):
-                raise ValueError(f"{where} key {key!r} must be true/false, got {value!r}")
-        elif isinstance(like, (int, float)):
-            value = type(like)(value)
-        elif isinstance(like, tuple) and isinstance(value, list):
-            value = tuple(value)
+        name = f"{where} key {key!r}"
+        value = _coerce(value, hints[key], name)
+        _check_metadata(value, fields[key].metadata, name)
         clean[key] = value
     return clean
+
+
+def _coerce(value: Any, hint: Any, name: str) -> Any:
+    """`value` as type `hint`, or ValueError naming `name` and the expected type."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        options = [a for a in args if a is not type(None)]
+        errors = []
+        for option in options:
+            try:
+                return _coerce(value, option, name)
+            except ValueError as err:
+                errors.append(str(err))
+        raise ValueError(errors[0] if len(errors) == 1 else
+                         f"{name} must be one of the types {options}, got {value!r}")
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{name} must be a string, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{name} must be a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0], name) for v in value)
+        if args and len(value) != len(args):
+            raise ValueError(f"{name} must be a list of {len(args)} values, got {list(value)}")
+        return tuple(_coerce(v, a, name) for v, a in zip(value, args, strict=False)) \
+            if args else tuple(value)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if isinstance(value, hint):
+            return value
+        return hint(**checked_fields(hint, value, name.replace(" key ", ".").replace("'", "")))
+    return value
+
+
+def _check_metadata(value: Any, meta: Any, name: str) -> None:
+    """The `choices`, `min`/`max` and `check` rules of a field's metadata."""
+    if value is None:
+        return
+    items = value if isinstance(value, tuple) else (value,)
+    choices = meta.get("choices")
+    if choices is not None:
+        bad = [v for v in items if v not in choices]
+        if bad:
+            raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    lo, hi = meta.get("min"), meta.get("max")
+    for v in items:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and (
+                (lo is not None and v < lo) or (hi is not None and v > hi)):
+            bounds = f">= {lo}" if hi is None else f"<= {hi}" if lo is None else f"in [{lo}, {hi}]"
+            raise ValueError(f"{name} must be {bounds}, got {value!r}")
+    check = meta.get("check")
+    if check is not None and (problem := check(value)):
+        raise ValueError(f"{name}: {problem}")
 
 
 @dataclasses.dataclass

@@ -25,7 +25,7 @@ from hockey_vae.core.distributions import kl_standard_normal, reparameterize
 from hockey_vae.core.nets import mlp
 from hockey_vae.io import atomic_path
 
-__all__ = ["LIKELIHOODS", "VAEConfig", "VAEOutput", "VAE", "distribution_mean"]
+__all__ = ["LIKELIHOODS", "VAEConfig", "VAEOutput", "VAE", "distribution_mean", "linear_warmup"]
 
 LIKELIHOODS = ("gaussian", "gaussian_learned", "bernoulli", "categorical")
 
@@ -75,6 +75,17 @@ class VAEOutput:
         """Scalars for a metric history."""
         return {"loss": self.loss.item(), "recon": self.recon.item(), "kl": self.kl.item(),
                 "elbo": self.elbo.item(), "kl_weight": float(self.kl_weight)}
+
+
+def linear_warmup(step: int, warmup: int, beta: float) -> float:
+    """The KL weight at training step (or epoch) `step`, 0-based: beta * (step + 1) / warmup,
+    reaching beta at step warmup - 1 and staying there; beta throughout when warmup <= 0.
+
+    The one KL schedule of the package: `VAE` counts optimizer steps, `PlayerCVAE` epochs.
+    """
+    if warmup <= 0:
+        return beta
+    return beta * min(1.0, (step + 1) / warmup)
 
 
 def distribution_mean(dist: Distribution) -> Tensor:
@@ -136,10 +147,9 @@ class VAE(nn.Module):
     # --- training objective ---------------------------------------------------------------
     def kl_weight(self, step: int | None) -> float:
         """beta, ramped linearly from 0 over `warmup_steps` when a training step is given."""
-        cfg = self.config
-        if step is None or cfg.warmup_steps <= 0:
-            return cfg.beta
-        return cfg.beta * min(1.0, (step + 1) / cfg.warmup_steps)
+        if step is None:
+            return self.config.beta
+        return linear_warmup(step, self.config.warmup_steps, self.config.beta)
 
     def forward(self, x: Tensor, step: int | None = None,
                 generator: torch.Generator | None = None) -> VAEOutput:

@@ -1,6 +1,10 @@
 """Player-identification models: LSTM context encoder, PlayerCVAE and baselines.
 
-`build_model(name, config, ...)` is the one way to make a model: from its config alone.
+`default_config(name, encoder, overrides)` then `build_model(name, config, encoder)` is the
+one way to make a model. The fields that describe the data (vocabulary sizes, input widths,
+the history and lineup flags: `ENCODER_FIELDS`) come from the fitted `SequenceEncoder`; a
+config that disagrees with its encoder is an error naming both values, because the feature
+flags belong to the encoder (`FeatureConfig`), which writes the inputs.
 """
 
 from __future__ import annotations
@@ -8,17 +12,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from torch import Tensor
+import torch
 
 from hockey_vae.core.config import checked_fields
-from hockey_vae.models.base import ModelOutput, PlayerModel, masked_log_softmax
+from hockey_vae.features import SequenceEncoder
+from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores, masked_log_softmax
 from hockey_vae.models.baselines import CountConfig, FrequencyModel, UniformModel
 from hockey_vae.models.cvae import CVAEConfig, PlayerCVAE
-from hockey_vae.models.lstm import ContextEncoder, LSTMClassifier, LSTMConfig
+from hockey_vae.models.lstm import ENCODER_FIELDS, ContextEncoder, LSTMClassifier, LSTMConfig
 
 __all__ = [
     "MODEL_NAMES",
+    "ENCODER_FIELDS",
     "ModelOutput",
+    "SetScores",
     "PlayerModel",
     "masked_log_softmax",
     "LSTMConfig",
@@ -29,13 +36,18 @@ __all__ = [
     "CountConfig",
     "FrequencyModel",
     "UniformModel",
+    "model_history",
+    "encoder_fields",
     "default_config",
+    "check_overrides",
+    "check_config",
     "config_to_dict",
     "config_from_dict",
     "build_model",
 ]
 
 MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "frequency", "uniform")
+_COUNT_MODELS = ("frequency", "uniform")
 
 
 def _check_name(name: str) -> None:
@@ -43,31 +55,85 @@ def _check_name(name: str) -> None:
         raise ValueError(f"model {name!r} is not one of {MODEL_NAMES}")
 
 
-def default_config(name: str, n_players: int, n_teams: int,
-                   overrides: dict[str, Any] | None = None, lineup: bool = False) -> Any:
-    """The default config for model `name` with vocabulary sizes filled in.
+def model_history(name: str, history: bool | None) -> bool:
+    """The `history` feature flag for model `name`: `lstm-nohist` reads no player history
+    (an explicit True is an error), every other model defaults to it."""
+    _check_name(name)
+    if name == "lstm-nohist":
+        if history:
+            raise ValueError("model 'lstm-nohist' reads no player history, but features "
+                             "history=True; drop it or use model 'lstm'")
+        return False
+    return True if history is None else bool(history)
 
-    `overrides` may set any field (nested `encoder` fields for the cvae as a dict);
-    an unknown key raises ValueError naming it. `lineup`: the data carry the on-ice
-    features of event t (`SequenceEncoder(lineup=True)`), so every neural model reads them.
+
+def encoder_fields(encoder: SequenceEncoder) -> dict[str, Any]:
+    """The ENCODER_FIELDS values of a fitted encoder."""
+    return {"n_players": len(encoder.vocab_), "n_teams": len(encoder.teams_),
+            "n_num": encoder.n_num, "n_roster_features": encoder.n_roster_features,
+            "history": encoder.features.history, "lineup": encoder.lineup}
+
+
+def default_config(name: str, encoder: SequenceEncoder,
+                   overrides: dict[str, Any] | None = None) -> Any:
+    """The default config of model `name` for the fitted `encoder`, with `overrides`.
+
+    `overrides` may set any model field (nested `encoder` fields for the cvae as a dict); an
+    unknown key raises ValueError naming it, and an ENCODER_FIELDS value that disagrees with
+    the encoder raises ValueError naming both values.
     """
     _check_name(name)
+    fields = encoder_fields(encoder)
     overrides = dict(overrides or {})
-    if name in ("frequency", "uniform"):
-        cfg: Any = CountConfig(n_players=n_players, n_teams=n_teams)
+    if name in _COUNT_MODELS:
+        cfg: Any = _replace(CountConfig(n_players=fields["n_players"], n_teams=fields["n_teams"]),
+                            overrides, name)
     else:
-        enc = LSTMConfig(n_players=n_players, n_teams=n_teams, history=name != "lstm-nohist",
-                         lineup=lineup)
         enc_over = overrides.pop("encoder", {}) if name == "cvae" else overrides
-        enc = _replace(enc, enc_over, "encoder")
-        if name != "cvae":
-            return enc
-        cfg = CVAEConfig(encoder=enc)
-    return _replace(cfg, overrides, name)
+        cfg = _replace(LSTMConfig(**fields), enc_over, "encoder" if name == "cvae" else name)
+        if name == "cvae":
+            cfg = _replace(CVAEConfig(encoder=cfg), overrides, name)
+    check_config(name, cfg, encoder)
+    return cfg
+
+
+def check_overrides(name: str, overrides: dict[str, Any] | None) -> None:
+    """Check model keys without data: known keys, types and ranges; ENCODER_FIELDS are
+    refused (they come from the encoder, and the feature flags belong under 'features')."""
+    _check_name(name)
+    overrides = dict(overrides or {})
+    cls = CountConfig if name in _COUNT_MODELS else CVAEConfig if name == "cvae" else LSTMConfig
+    inner = overrides.get("encoder", {}) if name == "cvae" else overrides
+    for key in ENCODER_FIELDS:
+        if isinstance(inner, dict) and key in inner:
+            where = "features" if key in ("history", "lineup") else "the data"
+            raise ValueError(f"{name} model key {key!r} is set from {where}, not under 'model'"
+                             + (f'; use {{"features": {{"{key}": ...}}}}'
+                                if where == "features" else ""))
+    checked_fields(cls, overrides, f"{name} model config")
+
+
+def check_config(name: str, cfg: Any, encoder: SequenceEncoder) -> None:
+    """ValueError naming both values when `cfg` and `encoder` disagree on an encoder field."""
+    _check_name(name)
+    fields = encoder_fields(encoder)
+    inner = cfg.encoder if name == "cvae" else cfg
+    if name == "lstm-nohist" and inner.history:
+        raise ValueError("model 'lstm-nohist' reads no player history, but its config and "
+                         "encoder have history=True")
+    for key in ENCODER_FIELDS:
+        if not hasattr(inner, key):
+            continue
+        got, want = getattr(inner, key), fields[key]
+        if got != want:
+            hint = (" (feature flags are set under 'features', e.g. "
+                    '{"features": {"lineup": true}})' if key in ("history", "lineup") else "")
+            raise ValueError(f"{name} model config has {key}={got!r} but its encoder gives "
+                             f"{key}={want!r}{hint}")
 
 
 def _replace(cfg: Any, overrides: dict[str, Any], where: str) -> Any:
-    clean = checked_fields(type(cfg), overrides, f"{where} config", current=cfg)
+    clean = checked_fields(type(cfg), overrides, f"{where} config")
     return dataclasses.replace(cfg, **clean) if clean else cfg
 
 
@@ -83,14 +149,19 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
         data = dict(data)
         encoder = LSTMConfig(**checked_fields(LSTMConfig, data.pop("encoder"), "encoder config"))
         return CVAEConfig(encoder=encoder, **checked_fields(CVAEConfig, data, "cvae config"))
-    cls = CountConfig if name in ("frequency", "uniform") else LSTMConfig
+    cls = CountConfig if name in _COUNT_MODELS else LSTMConfig
     return cls(**checked_fields(cls, data, f"{name} config"))
 
 
-def build_model(name: str, cfg: Any, backoff: Tensor | None = None,
-                positions: Tensor | None = None) -> PlayerModel:
-    """Model `name` built from `cfg`; `backoff`/`positions` are (n_players,) vocabulary maps."""
+def build_model(name: str, cfg: Any, encoder: SequenceEncoder | None = None) -> PlayerModel:
+    """Model `name` built from `cfg`; with the fitted `encoder`, checked against it and given
+    its vocabulary maps (cold-start back-off and positions)."""
     _check_name(name)
+    backoff = positions = None
+    if encoder is not None:
+        check_config(name, cfg, encoder)
+        backoff = torch.from_numpy(encoder.vocab_.backoff())
+        positions = torch.from_numpy(encoder.vocab_.position_index())
     if name == "cvae":
         return PlayerCVAE(cfg, backoff, positions)
     if name in ("lstm", "lstm-nohist"):

@@ -1,4 +1,4 @@
-"""Count baselines under the same inputs, split and candidate masks as the neural models."""
+"""Count baselines under the same inputs, split and candidate sets as the neural models."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from hockey_vae.features import Batch, Candidates, EncodedGames
 from hockey_vae.models.base import ModelOutput, PlayerModel
-from hockey_vae.sequences import Batch, EncodedGames
 
 __all__ = ["CountConfig", "FrequencyModel", "UniformModel"]
 
@@ -18,8 +18,8 @@ __all__ = ["CountConfig", "FrequencyModel", "UniformModel"]
 class CountConfig:
     """Sizes for the count baselines (filled from the data) and the smoothing."""
 
-    n_players: int = 0  # vocabulary size incl. special tokens
-    n_teams: int = 1
+    n_players: int = 0  # vocabulary size incl. special tokens (from the encoder)
+    n_teams: int = 1  # team vocabulary size incl. <none> (from the encoder)
     alpha: float = 0.5  # add-alpha smoothing of the per-team player counts
 
 
@@ -41,7 +41,7 @@ class FrequencyModel(PlayerModel):
         self.counts.copy_(torch.from_numpy(counts))
         return self
 
-    def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
+    def forward(self, batch: Batch, candidates: dict[str, Candidates]) -> ModelOutput:
         zero = self.counts.sum() * 0.0
         return ModelOutput(loss=zero, terms={})
 

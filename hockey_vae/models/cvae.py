@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -22,23 +21,17 @@ from hockey_vae.core.distributions import (
     kl_diag_gaussians,
     reparameterize,
 )
-from hockey_vae.models.base import (
-    ModelOutput,
-    PlayerModel,
-    candidate_log_softmax,
-    candidate_nll,
-    dropout_targets,
-    truth_log_prob,
-)
+from hockey_vae.core.vae import linear_warmup
+from hockey_vae.features import Batch, Candidates
+from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
 from hockey_vae.models.lstm import (
-    CandidateHistory,
     ContextEncoder,
     LSTMConfig,
+    RosterScorer,
     SlotBonus,
-    uses_candidate_features,
+    uses_roster_features,
 )
 from hockey_vae.schema import POSITIONS
-from hockey_vae.sequences import Batch
 
 __all__ = ["CVAEConfig", "PlayerCVAE"]
 
@@ -52,7 +45,7 @@ class CVAEConfig:
     d_hidden: int = 128  # width of the prior/posterior/decoder MLPs
     d_player_q: int = 32  # player embedding inside the posterior
     beta: float = 1.0  # KL weight after warm-up
-    warmup_epochs: int = 2  # KL weight rises linearly from 0 to beta over these epochs
+    warmup_epochs: int = 2  # KL weight beta * (epoch + 1) / (warmup_epochs + 1) until beta
     free_bits: float = 0.0  # nats per latent dimension (batch mean) not penalised
     decoder_context: bool = True  # False: p(player | z) only, so z must carry the player
     eval_samples: int = 100  # importance samples for the likelihood (k)
@@ -67,6 +60,7 @@ class PlayerCVAE(PlayerModel):
     """Conditional VAE over players; see the module docstring."""
 
     kind = "cvae"
+    embeds = True
 
     def __init__(self, cfg: CVAEConfig, backoff: Tensor | None = None,
                  positions: Tensor | None = None):
@@ -82,12 +76,20 @@ class PlayerCVAE(PlayerModel):
         self.post_net = _mlp(e.d_context + cfg.d_player_q, cfg.d_hidden, 2 * cfg.d_z)
         d_dec = (e.d_context if cfg.decoder_context else 0) + cfg.d_z
         self.decoder = _mlp(d_dec, cfg.d_hidden, e.n_players)
-        self.history = CandidateHistory(e) if uses_candidate_features(e) else None
+        self.roster_scorer = RosterScorer(e) if uses_roster_features(e) else None
         self.kl_weight = cfg.beta if cfg.warmup_epochs <= 0 else 0.0
 
     def on_epoch_start(self, epoch: int) -> None:
+        """KL warm-up per epoch: full beta from epoch `warmup_epochs` on."""
         w = self.cfg.warmup_epochs
-        self.kl_weight = self.cfg.beta * (1.0 if w <= 0 else min(1.0, (epoch + 1) / (w + 1)))
+        self.kl_weight = linear_warmup(epoch, w + 1 if w > 0 else 0, self.cfg.beta)
+
+    @property
+    def embedding_dim(self) -> int:
+        return self.cfg.d_z
+
+    def samples_used(self, n_samples: int | None) -> int:
+        return n_samples or self.cfg.eval_samples
 
     def context(self, batch: Batch) -> Tensor:
         """(N, d_context) context of each target event."""
@@ -106,24 +108,24 @@ class PlayerCVAE(PlayerModel):
 
     def decode(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
-        `bonus` is the candidate-history term (a SlotBonus), added to every sample."""
+        `bonus` is the roster scorer's term (a SlotBonus), added to every sample."""
         if self.cfg.decoder_context:
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
         logits = self.decoder(z)
         return logits if bonus is None else bonus.add_to(logits)
 
     def bonus(self, batch: Batch, ctx: Tensor) -> SlotBonus | None:
-        return None if self.history is None else self.history(batch, ctx)
+        """The roster scorer's bonus, or None without roster features."""
+        return None if self.roster_scorer is None else self.roster_scorer(batch, ctx)
 
-    def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
+    def forward(self, batch: Batch, candidates: dict[str, Candidates]) -> ModelOutput:
         ctx = self.context(batch)
-        y = dropout_targets(batch.tgt_player, self.encoder.backoff,
-                            self.cfg.encoder.unk_rate, self.training)
+        y = batch.tgt_player
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         z = reparameterize(mu_q, lv_q)
         logits = self.decode(z, ctx, self.bonus(batch, ctx))
-        terms = {f"nll_{name}": candidate_nll(logits, cands, y) for name, cands in masks.items()}
+        terms = {f"nll_{name}": c.nll(logits, y) for name, c in candidates.items()}
         recon = torch.stack(list(terms.values())).mean()
         kl_dim = kl_diag_gaussians(mu_q.float(), lv_q.float(), mu_p.float(), lv_p.float())
         kl = kl_dim.sum(-1).mean()
@@ -133,39 +135,40 @@ class PlayerCVAE(PlayerModel):
         return ModelOutput(loss=loss, terms={**terms, "recon": recon, "kl": kl})
 
     @torch.no_grad()
-    def score(self, batch: Batch, masks: dict[str, Any], n_samples: int | None = None,
-              generator: torch.Generator | None = None) -> dict[str, tuple]:
+    def score(self, batch: Batch, candidates: dict[str, Candidates],
+              n_samples: int | None = None,
+              generator: torch.Generator | None = None) -> dict[str, SetScores]:
         """Importance-sampled log p(y | context) (posterior proposal, k = n_samples) and
         log p(. | context) averaged over `cfg.prior_samples` prior samples."""
-        k = n_samples or self.cfg.eval_samples
+        k = self.samples_used(n_samples)
         ctx = self.context(batch)
         y = batch.tgt_player
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         bonus = self.bonus(batch, ctx)
-        log_w: dict[str, list[Tensor]] = {name: [] for name in masks}
+        log_w: dict[str, list[Tensor]] = {name: [] for name in candidates}
         for _ in range(k):
             z = reparameterize(mu_q, lv_q, generator=generator)
             logits = self.decode(z, ctx, bonus)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
-            for name, cands in masks.items():
-                lp = truth_log_prob(candidate_log_softmax(logits, cands), cands, y)
+            for name, cands in candidates.items():
+                lp = cands.truth_log_prob(cands.log_softmax(logits), y)
                 log_w[name].append(lp + corr)
         logp_avg: dict[str, Tensor] = {}
         m = self.cfg.prior_samples
         for _ in range(m):
             z = reparameterize(mu_p, lv_p, generator=generator)
             logits = self.decode(z, ctx, bonus)
-            for name, cands in masks.items():
-                lp = candidate_log_softmax(logits, cands)
+            for name, cands in candidates.items():
+                lp = cands.log_softmax(logits)
                 logp_avg[name] = lp if name not in logp_avg else torch.logaddexp(logp_avg[name], lp)
         out = {}
         k_small = max(1, k // 10)
-        for name in masks:
+        for name in candidates:
             w = torch.stack(log_w[name])  # (k, N)
             ll = torch.logsumexp(w, 0) - math.log(k)
             ll_small = torch.logsumexp(w[:k_small], 0) - math.log(k_small)
-            out[name] = (logp_avg[name] - math.log(m), ll, ll_small)
+            out[name] = SetScores(logp_avg[name] - math.log(m), ll, ll_small)
         return out
 
     @torch.no_grad()

@@ -13,22 +13,29 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from hockey_vae.models.base import ModelOutput, PlayerModel, candidate_nll, dropout_targets
+from hockey_vae.features import N_ROSTER_FEATURES, NUM_FEATURES, Batch, Candidates
+from hockey_vae.models.base import ModelOutput, PlayerModel
 from hockey_vae.schema import EVENT_TYPES
-from hockey_vae.sequences import HISTORY_COLUMNS, LINEUP_COLUMNS, N_RECENCY, NUM_FEATURES, Batch
 
-__all__ = ["LSTMConfig", "ContextEncoder", "CandidateHistory", "SlotBonus", "LSTMClassifier",
-           "uses_candidate_features"]
+__all__ = ["LSTMConfig", "ENCODER_FIELDS", "ContextEncoder", "RosterScorer", "SlotBonus",
+           "LSTMClassifier", "uses_roster_features"]
+
+# Fields of LSTMConfig that describe the encoder's output, not the model: filled from the
+# fitted SequenceEncoder, and a config that disagrees with its encoder is an error.
+ENCODER_FIELDS = ("n_players", "n_teams", "n_num", "n_roster_features", "history", "lineup")
 
 
 @dataclass
 class LSTMConfig:
-    """Context encoder and classifier head; vocabulary sizes are filled from the data."""
+    """Context encoder and classifier head; the ENCODER_FIELDS come from the encoder."""
 
-    n_players: int = 0  # vocabulary size incl. special tokens (set from the PlayerVocab)
+    n_players: int = 0  # vocabulary size incl. special tokens (from the PlayerVocab)
     n_teams: int = 1  # team vocabulary size incl. <none>
     n_event_types: int = len(EVENT_TYPES)
-    n_num: int = len(NUM_FEATURES)
+    n_num: int = len(NUM_FEATURES)  # numeric features per event
+    n_roster_features: int = N_ROSTER_FEATURES  # per-candidate features per roster slot
+    history: bool = True  # previous events' acting players and the history columns
+    lineup: bool = False  # the encoder writes the lineup columns (who is on the ice at t)
     d_type: int = 16  # event-type embedding
     d_team: int = 8  # team embedding
     d_player: int = 32  # previous acting player embedding (history input)
@@ -36,13 +43,8 @@ class LSTMConfig:
     layers: int = 1  # stacked LSTM layers
     d_context: int = 128  # context vector fed to the heads
     dropout: float = 0.1  # on the context vector
-    history: bool = True  # feed previous events' acting players (False = `lstm-nohist`)
-    recency: bool = True  # with history: per-candidate "last seen" features of the roster
-    d_recency: int = 32  # width of the per-candidate history scorer
-    lineup: bool = False  # per-candidate "on the ice at t" features (`lineup` variant; any model)
+    d_roster: int = 32  # width of the per-candidate roster scorer
     player_dropout: float = 0.2  # prob. a history player id is replaced by its position token
-    unk_rate: float = 0.0  # prob. a training target alone is replaced by its cold-start token
-    # (superseded by the game-level TrainConfig.unseen_rate; kept for old configs)
 
 
 class ContextEncoder(nn.Module):
@@ -87,27 +89,20 @@ class ContextEncoder(nn.Module):
         return self.mix(torch.cat([h_prev, feats], -1))  # (B, T, d_context)
 
 
-class CandidateHistory(nn.Module):
+class RosterScorer(nn.Module):
     """Per-candidate logit bonus from what the game says about each roster player.
 
     bonus[n, j] = <g(context_n), h(phi_nj)> + b(phi_nj) for roster slot j of event n, with
-    phi the features of `sequences._recency_features`. Its history columns (time and events
-    since the player last appeared, appearances so far, ...) read only events before t, so
-    they are player history, like the LSTM's player embeddings, and `lstm-nohist` drops
-    them; the lineup columns (on the ice at t) are current context, used by every model
-    when `cfg.lineup` is set.
+    phi the slot's `tgt_roster_features` (`features.roster_features`). The encoder writes
+    only the columns its flags allow (no history columns without history), so the scorer
+    reads them as they come.
     """
 
     def __init__(self, cfg: LSTMConfig):
         super().__init__()
-        keep = torch.zeros(N_RECENCY)
-        if cfg.history and cfg.recency:
-            keep[list(HISTORY_COLUMNS)] = 1.0
-        if cfg.lineup:
-            keep[list(LINEUP_COLUMNS)] = 1.0
-        self.register_buffer("keep", keep, persistent=False)
-        d = cfg.d_recency
-        self.h = nn.Sequential(nn.Linear(N_RECENCY, d), nn.ReLU(), nn.Linear(d, d), nn.ReLU())
+        d = cfg.d_roster
+        self.h = nn.Sequential(nn.Linear(cfg.n_roster_features, d), nn.ReLU(), nn.Linear(d, d),
+                               nn.ReLU())
         self.g = nn.Linear(cfg.d_context, d)
         self.b = nn.Linear(d, 1)
         self.n_players = cfg.n_players
@@ -119,7 +114,7 @@ class CandidateHistory(nn.Module):
         history features, so the token gets that player's bonus (the largest, when it
         stands for several players).
         """
-        h = self.h(batch.tgt_recency * self.keep)  # (N, W, d)
+        h = self.h(batch.tgt_roster_features)  # (N, W, d)
         bonus = (h * self.g(ctx)[:, None, :]).sum(-1) + self.b(h).squeeze(-1)  # (N, W)
         idx = batch.tgt_roster
         valid = idx >= 1
@@ -154,9 +149,9 @@ class SlotBonus:
         return self.add_to(self.value.new_zeros((self.index.shape[0], n_vocab)))
 
 
-def uses_candidate_features(cfg: LSTMConfig) -> bool:
-    """Whether a model with encoder config `cfg` adds the per-candidate bonus."""
-    return (cfg.history and cfg.recency) or cfg.lineup
+def uses_roster_features(cfg: LSTMConfig) -> bool:
+    """Whether a model with encoder config `cfg` has a roster scorer (some column is on)."""
+    return cfg.history or cfg.lineup
 
 
 class LSTMClassifier(PlayerModel):
@@ -170,21 +165,22 @@ class LSTMClassifier(PlayerModel):
         self.encoder = ContextEncoder(cfg, backoff)
         self.head = nn.Sequential(nn.Linear(cfg.d_context, cfg.d_context), nn.ReLU(),
                                   nn.Linear(cfg.d_context, cfg.n_players))
-        self.history = CandidateHistory(cfg) if uses_candidate_features(cfg) else None
+        self.roster_scorer = RosterScorer(cfg) if uses_roster_features(cfg) else None
 
     def context(self, batch: Batch) -> Tensor:
         """(N, d_context) context of each target event."""
         return self.encoder(batch)[batch.target]
 
-    def forward(self, batch: Batch, masks: dict[str, Tensor]) -> ModelOutput:
+    def forward(self, batch: Batch, candidates: dict[str, Candidates]) -> ModelOutput:
         logits = self.logits(batch)
-        y = dropout_targets(batch.tgt_player, self.encoder.backoff, self.cfg.unk_rate,
-                            self.training)
-        terms = {f"nll_{name}": candidate_nll(logits, cands, y) for name, cands in masks.items()}
+        y = batch.tgt_player
+        terms = {f"nll_{name}": c.nll(logits, y) for name, c in candidates.items()}
         loss = torch.stack(list(terms.values())).mean()
         return ModelOutput(loss=loss, terms=terms)
 
     def logits(self, batch: Batch) -> Tensor:
         ctx = self.context(batch)
         logits = self.head(ctx)
-        return logits if self.history is None else self.history(batch, ctx).add_to(logits)
+        if self.roster_scorer is None:
+            return logits
+        return self.roster_scorer(batch, ctx).add_to(logits)

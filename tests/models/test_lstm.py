@@ -1,28 +1,28 @@
-"""LSTM context encoder and classifier: build, forward, masks, causality, round trip."""
+"""LSTM context encoder and classifier: build, forward, candidates, causality, round trip."""
 
 import torch
 from _toy import toy_tables
 
+from hockey_vae.features import SequenceEncoder, candidate_set, collate, split_games
 from hockey_vae.models import build_model, config_from_dict, config_to_dict, default_config
 from hockey_vae.models.base import masked_log_softmax
-from hockey_vae.sequences import SequenceEncoder, candidate_mask, collate, split_games
 
 
 def _setup(name="lstm"):
     torch.manual_seed(0)
     t = toy_tables(n_games=12, seed=2)
     split = split_games(t.games)
-    enc = SequenceEncoder().fit(t, split["train"])
+    enc = SequenceEncoder(history=name != "lstm-nohist").fit(t, split["train"])
     data = enc.transform(t, split["train"])
-    cfg = default_config(name, len(enc.vocab_), len(enc.teams_), {"hidden": 16, "d_context": 16})
-    return build_model(name, cfg), data, len(enc.vocab_)
+    cfg = default_config(name, enc, {"hidden": 16, "d_context": 16})
+    return build_model(name, cfg, enc), data, len(enc.vocab_)
 
 
 def test_forward_loss_finite_and_backprop():
     model, data, V = _setup()
     batch = collate(data, [0, 1, 2])
-    masks = {c: candidate_mask(batch, c, V) for c in ("all", "roster", "on_ice")}
-    out = model(batch, masks)
+    cands = {c: candidate_set(batch, c, V, form="lists") for c in ("all", "roster", "on_ice")}
+    out = model(batch, cands)
     assert torch.isfinite(out.loss) and set(out.terms) == {"nll_all", "nll_roster", "nll_on_ice"}
     out.loss.backward()
     assert model.head[0].weight.grad is not None
@@ -32,8 +32,9 @@ def test_masked_candidates_get_zero_probability():
     model, data, V = _setup()
     model.eval()
     batch = collate(data, [0])
-    mask = candidate_mask(batch, "on_ice", V)
-    logp = model.score(batch, {"on_ice": mask})["on_ice"][0]
+    cands = candidate_set(batch, "on_ice", V, form="vocab")
+    mask = cands.dense(V)
+    logp = model.score(batch, {"on_ice": cands})["on_ice"].logp
     assert torch.allclose(logp.exp().sum(1), torch.ones(len(logp)))
     assert (logp[~mask].exp() == 0).all()
     assert torch.isfinite(masked_log_softmax(torch.zeros(2, 3), torch.tensor([[1, 0, 1]]).bool())[:, 0]).all()
@@ -78,44 +79,45 @@ def test_save_load_round_trip(tmp_path):
 
 
 def test_lineup_reaches_every_model_but_history_columns_stay_out_of_nohist():
-    from hockey_vae.sequences import HISTORY_COLUMNS, LINEUP_COLUMNS
+    from hockey_vae.features import HISTORY_COLUMNS, LINEUP_COLUMNS
 
     torch.manual_seed(0)
     t = toy_tables(n_games=12, seed=2)
     split = split_games(t.games)
-    enc = SequenceEncoder(lineup=True).fit(t, split["train"])
-    data = enc.transform(t, split["train"])
     small = {"hidden": 16, "d_context": 16}
     for name in ("lstm", "lstm-nohist"):
-        model = build_model(name, default_config(name, len(enc.vocab_), len(enc.teams_), small,
-                                                 lineup=True)).eval()
-        assert model.history is not None
+        enc = SequenceEncoder(history=name == "lstm", lineup=True).fit(t, split["train"])
+        data = enc.transform(t, split["train"])
+        model = build_model(name, default_config(name, enc, small), enc).eval()
+        assert model.roster_scorer is not None
+        # the encoder writes history columns only with history, lineup columns with lineup
+        assert data.roster_features[..., list(LINEUP_COLUMNS)].any()
+        assert data.roster_features[..., list(HISTORY_COLUMNS)].any() == (name == "lstm")
         batch = collate(data, [0])
         ref = model.logits(batch)
-        hist = collate(data, [0])
-        hist.tgt_recency[..., list(HISTORY_COLUMNS)] += 1.0
-        assert torch.equal(ref, model.logits(hist)) == (name == "lstm-nohist")
         lineup = collate(data, [0])
-        lineup.tgt_recency[..., LINEUP_COLUMNS[0]] = 1.0 - lineup.tgt_recency[..., LINEUP_COLUMNS[0]]
+        col = lineup.tgt_roster_features[..., LINEUP_COLUMNS[0]]
+        lineup.tgt_roster_features[..., LINEUP_COLUMNS[0]] = 1.0 - col
         assert not torch.allclose(ref, model.logits(lineup))
-    plain = default_config("lstm-nohist", len(enc.vocab_), len(enc.teams_), small)
-    assert build_model("lstm-nohist", plain).history is None
+    enc = SequenceEncoder(history=False).fit(t, split["train"])
+    plain = default_config("lstm-nohist", enc, small)
+    assert build_model("lstm-nohist", plain).roster_scorer is None
 
 
 def test_slot_bonus_takes_the_largest_bonus_of_a_shared_entry_and_adds_to_samples():
-    from hockey_vae.models.lstm import CandidateHistory
+    from hockey_vae.models.lstm import RosterScorer
 
     torch.manual_seed(1)
     model, data, V = _setup()
     batch = collate(data, [0])
     batch.tgt_roster[0, :3] = 3  # three unseen players behind one cold-start token
     batch.tgt_roster[1, -2:] = -1  # padding
-    batch.tgt_recency.normal_()
-    hist = CandidateHistory(model.cfg)
+    batch.tgt_roster_features.normal_()
+    hist = RosterScorer(model.cfg)
     ctx = torch.randn(batch.n_targets, model.cfg.d_context)
     bonus = hist(batch, ctx)
     # reference: the per-slot scores, then per entry the max over its slots, zero elsewhere
-    h = hist.h(batch.tgt_recency * hist.keep)
+    h = hist.h(batch.tgt_roster_features)
     per_slot = (h * hist.g(ctx)[:, None, :]).sum(-1) + hist.b(h).squeeze(-1)
     ref = torch.zeros(batch.n_targets, V)
     for n in range(batch.n_targets):

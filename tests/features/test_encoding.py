@@ -1,11 +1,12 @@
-"""Sequences: date splits, train-only vocabulary, features, candidate sets, shootouts."""
+"""Features: date splits, train-only vocabulary, encoding and its flags, candidate sets,
+shootouts."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from _toy import toy_tables
 
-from hockey_vae.sequences import (
+from hockey_vae.features import (
     N_SPECIAL,
     NUM_FEATURES,
     SequenceEncoder,
@@ -128,42 +129,57 @@ def test_history_features_see_only_earlier_events(tables, on_ice_history):
     ev.loc[later, "on_ice_for"] = ev.loc[later, "on_ice_for"].sample(frac=1, random_state=1).values
     changed = enc.transform(as_tables({"events": ev, "games": tables.games,
                                        "rosters": tables.rosters}), [game])
-    assert np.array_equal(ref.recency[: t + 1][:, :, [1, 2, 3, 4, 5]],
-                          changed.recency[: t + 1][:, :, [1, 2, 3, 4, 5]])
-    assert ref.recency[:, :, 5:].any() == on_ice_history
-    assert np.array_equal(ref.recency[:t], changed.recency[:t])
+    assert np.array_equal(ref.roster_features[: t + 1][:, :, [1, 2, 3, 4, 5]],
+                          changed.roster_features[: t + 1][:, :, [1, 2, 3, 4, 5]])
+    assert ref.roster_features[:, :, 5:].any() == on_ice_history
+    assert np.array_equal(ref.roster_features[:t], changed.roster_features[:t])
     # a player seen earlier has a finite "time since last seen"; the rest are flagged unseen
-    f = ref.recency[t]
+    f = ref.roster_features[t]
     assert ((f[:, 1] == 1) | (f[:, 0] > 0) | (f[:, 2] > 0)).all()
 
 
 def test_lineup_features_read_event_t_and_nothing_later(tables):
-    from hockey_vae.sequences import LINEUP_COLUMNS
+    from hockey_vae.features import LINEUP_COLUMNS
 
     split = split_games(tables.games)
     enc = SequenceEncoder(lineup=True).fit(tables, split["train"])
     game = split["test"][0]
     ref = enc.transform(tables, [game])
     assert not SequenceEncoder().fit(tables, split["train"]).transform(
-        tables, [game]).recency[:, :, list(LINEUP_COLUMNS)].any()
+        tables, [game]).roster_features[:, :, list(LINEUP_COLUMNS)].any()
     # the acting player is on its own team's ice, and so flagged in its roster slot
     rows = np.flatnonzero(ref.target & (ref.roster_row >= 0))
     for i in rows[:50]:
         slot = list(ref.rosters[ref.roster_row[i]]).index(ref.player[i])
-        assert ref.recency[i, slot, 7] == 1 and ref.recency[i, :, 8].all()
-        assert ref.recency[i, :, 7].sum() == len(ref.on_ice[i][ref.on_ice[i] >= 0])
+        assert ref.roster_features[i, slot, 7] == 1 and ref.roster_features[i, :, 8].all()
+        assert ref.roster_features[i, :, 7].sum() == len(ref.on_ice[i][ref.on_ice[i] >= 0])
     t = int(rows[10])
     ev = tables.events.copy()
     later = ev.index[ev["game_id"] == game][t + 1:]
     ev.loc[later, "on_ice_for"] = ev.loc[later, "on_ice_for"].sample(frac=1, random_state=2).values
     changed = enc.transform(as_tables({"events": ev, "games": tables.games,
                                        "rosters": tables.rosters}), [game])
-    assert np.array_equal(ref.recency[: t + 1], changed.recency[: t + 1])
-    assert not np.array_equal(ref.recency, changed.recency)
+    assert np.array_equal(ref.roster_features[: t + 1], changed.roster_features[: t + 1])
+    assert not np.array_equal(ref.roster_features, changed.roster_features)
     assert SequenceEncoder.from_state(enc.state()).lineup
 
 
-def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history, lineup=False):
+def test_encoder_owns_its_flags_and_keeps_them_in_its_state(tables):
+    from hockey_vae.features import HISTORY_COLUMNS, LINEUP_COLUMNS, FeatureConfig
+
+    split = split_games(tables.games)
+    flags = FeatureConfig(min_player_events=2, history=False, on_ice_history=True, lineup=True)
+    enc = SequenceEncoder.from_config(flags).fit(tables, split["train"])
+    again = SequenceEncoder.from_state(enc.state())
+    assert again.features == enc.features == flags
+    data = again.transform(tables, split["test"][:2])
+    # no history: the history columns stay zero even with on_ice_history; lineup is written
+    assert not data.roster_features[..., list(HISTORY_COLUMNS)].any()
+    assert data.roster_features[..., list(LINEUP_COLUMNS)].any()
+    assert SequenceEncoder().features.history is True  # unresolved None counts as history
+
+
+def _slow_roster_features(ev, rosters_raw, roster_row, target, on_ice_history, lineup=False):
     """Straightforward per-event loop: the definition the vectorised code must match."""
     out = {}
     for _, grp in ev.groupby("game_id", sort=False):
@@ -200,7 +216,7 @@ def _slow_recency(ev, rosters_raw, roster_row, target, on_ice_history, lineup=Fa
 @pytest.mark.parametrize(("on_ice_history", "lineup"), [(False, False), (True, False),
                                                         (False, True), (True, True)])
 def test_history_features_match_the_definition(tables, on_ice_history, lineup):
-    from hockey_vae.sequences import _recency_features
+    from hockey_vae.features.roster_features import roster_features
 
     split = split_games(tables.games)
     enc = SequenceEncoder(on_ice_history=on_ice_history, lineup=lineup).fit(
@@ -216,9 +232,9 @@ def test_history_features_match_the_definition(tables, on_ice_history, lineup):
     roster_row = np.array([index.get((g, t), -1) for g, t in zip(ev["game_id"], ev["team"],
                                                                  strict=True)])
     ev.loc[ev.index % 7 == 0, "on_ice_for"] = None  # some events without a lineup
-    fast = _recency_features(ev, data.offsets, roster_row, raw, max(map(len, raw)),
-                             data.target, on_ice_history, lineup)
-    slow = _slow_recency(ev, raw, roster_row, data.target, on_ice_history, lineup)
+    fast = roster_features(ev, data.offsets, roster_row, raw, data.target, history=True,
+                           on_ice_history=on_ice_history, lineup=lineup)
+    slow = _slow_roster_features(ev, raw, roster_row, data.target, on_ice_history, lineup)
     assert slow
     for i, f in slow.items():
         np.testing.assert_allclose(fast[i, :len(f)], f, rtol=1e-5, atol=1e-6)
