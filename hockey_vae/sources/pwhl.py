@@ -23,8 +23,17 @@ import pandas as pd
 import pyarrow as pa
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, read_text
-from hockey_vae.sources.base import Ingested, ParseError, Problem, read_many
+from hockey_vae.io import PathLike
+from hockey_vae.sources.base import (
+    READ_ERRORS,
+    Ingested,
+    ParseError,
+    Problem,
+    as_parse_error,
+    decode,
+    read_bytes,
+    read_many,
+)
 
 __all__ = ["read", "EVENT_MAP", "pixels_to_feet"]
 
@@ -56,9 +65,9 @@ def pixels_to_feet(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _pid(player: dict | None) -> str | None:
-    if not isinstance(player, dict) or player.get("id") in (None, 0, "0", ""):
+    if not isinstance(player, dict):
         return None
-    return str(player["id"])
+    return _team_id(player.get("id"))
 
 
 def _pname(player: dict | None) -> str | None:
@@ -68,10 +77,10 @@ def _pname(player: dict | None) -> str | None:
     return name or None
 
 
-def _seconds(text: object, path: Path, row: int) -> float:
+def _seconds(text: object) -> float:
     match = re.fullmatch(r"\s*(\d+):(\d{1,2})\s*", str(text))
-    if not match:
-        raise ParseError(path, f"bad time {text!r} (expected m:ss)", row=row, field="time")
+    if not match or int(match.group(2)) >= 60:
+        raise _BadRow("time", f"bad time {text!r} (expected m:ss)")
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
@@ -98,9 +107,12 @@ def _season(day: date | None) -> str | None:
 
 
 def _team_id(value: object) -> str | None:
+    """A team or player id as text; None when missing, zero or not a number or string."""
     if isinstance(value, dict):
         value = value.get("id")
-    return None if value in (None, "") else str(value)
+    if not isinstance(value, (int, str)) or isinstance(value, bool):
+        return None
+    return None if str(value).strip() in ("", "0") else str(value)
 
 
 def _acting(kind: str, d: dict, home_id: str, away_id: str) -> tuple:
@@ -135,101 +147,173 @@ def _acting(kind: str, d: dict, home_id: str, away_id: str) -> tuple:
     return None, None, None, None
 
 
-def _read_one(path: Path, strict: bool = False) -> Ingested:
-    text = read_text(path)
+class _BadRow(Exception):
+    """One raw event that cannot be used; `field` names the culprit."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+def _dict(value: object, path: Path, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ParseError(path, f"{where} is a {type(value).__name__}, expected an object",
+                         field=where)
+    return value
+
+
+def _load(path: Path) -> dict:
+    text = decode(path, read_bytes(path))
     if not text.strip():
         raise ParseError(path, "empty file")
     try:
         game = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ParseError(path, f"malformed JSON: {err.msg} at line {err.lineno} column "
-                               f"{err.colno}") from err
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise as_parse_error(path, err) from err
     if not isinstance(game, dict):
         raise ParseError(path, "expected a JSON object")
     for key in ("pbp_raw", "summary_raw"):
         if key not in game:
             raise ParseError(path, f"missing required field {key!r}", field=key)
-    summary = game["summary_raw"]
-    details = summary.get("details") or {}
-    try:
-        home_info = summary["homeTeam"]["info"]
-        away_info = summary["visitingTeam"]["info"]
-        raw_id = details["id"]
-    except (KeyError, TypeError) as err:
-        raise ParseError(path, f"summary_raw lacks {err}", field="summary_raw") from err
-    game_id = f"{LEAGUE}-{raw_id}"
-    home_id, away_id = str(home_info["id"]), str(away_info["id"])
-    abbr = {home_id: home_info.get("abbreviation") or home_id,
-            away_id: away_info.get("abbreviation") or away_id}
+    if not isinstance(game["pbp_raw"], list):
+        raise ParseError(path, "pbp_raw is not a list", field="pbp_raw")
+    return game
+
+
+def _header(path: Path, summary: object) -> dict:
+    """Game id, team ids and names and date from `summary_raw` (ParseError when unusable)."""
+    summary = _dict(summary, path, "summary_raw")
+    details = _dict(summary.get("details"), path, "summary_raw.details")
+    info = {side: _dict(_dict(summary.get(side), path, f"summary_raw.{side}").get("info"),
+                        path, f"summary_raw.{side}.info") for side in ("homeTeam", "visitingTeam")}
+    raw_id = details.get("id")
+    if not isinstance(raw_id, (int, str)) or not str(raw_id).isdigit():
+        raise ParseError(path, f"odd game id {raw_id!r}: expected a positive integer",
+                         field="summary_raw.details.id")
+    home_id, away_id = (_team_id(info[s].get("id")) for s in ("homeTeam", "visitingTeam"))
+    if home_id is None or away_id is None or home_id == away_id:
+        raise ParseError(path, "team ids missing or equal", field="summary_raw.homeTeam.info")
+    abbr = {home_id: str(info["homeTeam"].get("abbreviation") or home_id),
+            away_id: str(info["visitingTeam"].get("abbreviation") or away_id)}
     iso = str(details.get("GameDateISO8601") or "")[:10]
     try:
         day = date.fromisoformat(iso) if iso else None
     except ValueError:
         day = None
+    return {"game_id": f"{LEAGUE}-{raw_id}", "home_id": home_id, "away_id": away_id,
+            "abbr": abbr, "day": day, "summary": summary}
 
+
+def _coordinate(d: dict, key: str) -> float:
+    """A pixel coordinate as float; NaN when missing; _BadRow-free (non-numbers -> NaN)."""
+    value = d.get(key)
+    if value is None or isinstance(value, bool):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _row(i: int, kind: str, d: dict, h: dict, score: dict, shot_type: object) -> dict:
+    """One canonical-ish row (pixels, team id) from a raw event; _BadRow when unusable."""
+    home_id, away_id = h["home_id"], h["away_id"]
+    team, player, player2, detail = _acting(kind, d, home_id, away_id)
+    if kind == "goal":
+        detail = shot_type
+    if team not in (home_id, away_id):
+        team = None
+    period = _period(d.get("period"))
+    if period is None or not 1 <= period <= 20:
+        raise _BadRow("period", f"bad period {d.get('period')!r}")
+    secs = _seconds(d.get("time"))
+    on_for = on_against = None
+    if kind == "goal":
+        on_for = [p for p in map(_pid, _list(d.get("plus_players"))) if p]
+        on_against = [p for p in map(_pid, _list(d.get("minus_players"))) if p]
+    home = None if team is None else team == home_id
+    return {
+        "raw_row": i, "period": period, "period_seconds": secs, "event_type": EVENT_MAP[kind],
+        "source_event_type": kind, "team_id": team, "is_home": home,
+        "player_id": _pid(player), "player_name": _pname(player),
+        "player2_id": _pid(player2), "player2_name": _pname(player2),
+        "px": _coordinate(d, "xLocation"), "py": _coordinate(d, "yLocation"),
+        "raw_xy": (d.get("xLocation"), d.get("yLocation")),
+        "goals_for": None if team is None else score[team],
+        "goals_against": None if team is None else score[away_id if home else home_id],
+        "detail": None if detail is None else str(detail),
+        "on_ice_for": on_for, "on_ice_against": on_against,
+    }
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _read_one(path: Path, strict: bool = False) -> Ingested:
+    game = _load(path)
+    h = _header(path, game["summary_raw"])
     rows, problems, skipped_kinds = [], [], {}
-    score = {home_id: 0, away_id: 0}
-    pbp = game["pbp_raw"]
-    if not isinstance(pbp, list):
-        raise ParseError(path, "pbp_raw is not a list", field="pbp_raw")
-    shot_type_of_goal = None
-    for i, item in enumerate(pbp):
+    score = {h["home_id"]: 0, h["away_id"]: 0}
+    shot_type_of_goal, shootout_rows = None, 0
+    for i, item in enumerate(game["pbp_raw"]):
         kind = item.get("event") if isinstance(item, dict) else None
         d = item.get("details") if isinstance(item, dict) else None
-        if kind not in EVENT_MAP or not isinstance(d, dict):
+        if not isinstance(kind, str) or kind not in EVENT_MAP or not isinstance(d, dict):
             skipped_kinds.setdefault(str(kind), []).append(i)
             continue
         if kind == "shootout":
+            shootout_rows += 1
             continue
         if kind == "shot" and d.get("isGoal"):
             shot_type_of_goal = d.get("shotType")  # its goal event follows
             continue
-        team, player, player2, detail = _acting(kind, d, home_id, away_id)
+        try:
+            row = _row(i, kind, d, h, score, shot_type_of_goal)
+        except (_BadRow, *READ_ERRORS) as err:
+            field_name = getattr(err, "field", "details")
+            message = str(err) if isinstance(err, _BadRow) else (
+                f"unreadable event ({type(err).__name__}: {err})")
+            if strict:
+                raise ParseError(path, message, row=i, field=field_name) from None
+            if kind == "goal" and _team_id(d.get("team")) in score:  # the score still counts it
+                score[_team_id(d.get("team"))] += 1
+                message += " (the goal still counts in the score)"
+            problems.append(Problem(str(path), f"{message}: row skipped", i, field_name, rows=1))
+            continue
         if kind == "goal":
-            detail, shot_type_of_goal = shot_type_of_goal, None
-        if team not in (home_id, away_id):
-            team = None
-        period = _period(d.get("period"))
-        if period is None or period < 1:
-            raise ParseError(path, f"bad period {d.get('period')!r}", row=i, field="period")
-        secs = _seconds(d.get("time"), path, i)
-        x, y = d.get("xLocation"), d.get("yLocation")
-        on_for = on_against = None
-        if kind == "goal":
-            on_for = [p for p in map(_pid, d.get("plus_players") or []) if p]
-            on_against = [p for p in map(_pid, d.get("minus_players") or []) if p]
-        home = None if team is None else team == home_id
-        rows.append({
-            "raw_row": i, "period": period, "period_seconds": secs, "event_type": EVENT_MAP[kind],
-            "source_event_type": kind, "team_id": team, "is_home": home,
-            "player_id": _pid(player), "player_name": _pname(player),
-            "player2_id": _pid(player2), "player2_name": _pname(player2),
-            "px": np.nan if x is None else float(x), "py": np.nan if y is None else float(y),
-            "goals_for": None if team is None else score[team],
-            "goals_against": None if team is None else score[away_id if home else home_id],
-            "detail": None if detail is None else str(detail),
-            "on_ice_for": on_for, "on_ice_against": on_against,
-        })
-        if kind == "goal" and team is not None:
-            score[team] += 1
+            shot_type_of_goal = None
+            if row["team_id"] is not None:
+                score[row["team_id"]] += 1
+        rows.append(row)
     for kind, where in skipped_kinds.items():
         problems.append(Problem(str(path), f"unknown event type {kind!r}: {len(where)} row(s) "
                                            "skipped", row=where[0], field="event",
                                 rows=len(where)))
-    events = _events_table(rows, path, game_id, day, abbr, home_id, away_id, problems)
+    events = _events_table(rows, path, h, problems)
     if strict and problems:
         p = problems[0]
         raise ParseError(path, p.message, row=p.row, field=p.field)
-    games = _games_table(summary, game_id, day, abbr, home_id, away_id)
-    rosters = _rosters_table(summary, game_id, abbr)
-    return Ingested(events=events, games=games, rosters=rosters, problems=problems)
+    games = _games_table(path, h, problems)
+    rosters = _rosters_table(h)
+    return Ingested(events=events, games=games, rosters=rosters, problems=problems,
+                    shootout_rows=shootout_rows, shootout_games=int(shootout_rows > 0))
 
 
-def _events_table(rows: list[dict], path: Path, game_id: str, day: date | None,
-                  abbr: dict, home_id: str, away_id: str, problems: list[Problem]) -> pa.Table:
+def _events_table(rows: list[dict], path: Path, h: dict, problems: list[Problem]) -> pa.Table:
+    """Rows -> canonical events: pixels to feet, rotated per (period, team)."""
     if not rows:
         return schema.empty_table(schema.EVENTS)
+    game_id, day, abbr, home_id, away_id = (h[k] for k in ("game_id", "day", "abbr", "home_id",
+                                                          "away_id"))
     df = pd.DataFrame(rows)
+    given = np.array([x is not None or y is not None for x, y in df["raw_xy"]])
+    unreadable = given & (df["px"].isna() | df["py"].isna()).to_numpy()
+    if unreadable.any():
+        problems.append(Problem(str(path), f"{int(unreadable.sum())} non-numeric or missing "
+                                           "coordinate(s) set to null",
+                                row=int(df.loc[unreadable, "raw_row"].iloc[0]), field="xLocation"))
+        df.loc[unreadable, ["px", "py"]] = np.nan
     bad = (df["px"] < 0) | (df["px"] > _PIXELS[0]) | (df["py"] < 0) | (df["py"] > _PIXELS[1])
     if bad.any():
         problems.append(Problem(str(path), f"{int(bad.sum())} coordinate(s) outside the "
@@ -289,17 +373,36 @@ def _events_table(rows: list[dict], path: Path, game_id: str, day: date | None,
     return table.cast(schema.EVENTS)
 
 
-def _games_table(summary: dict, game_id: str, day: date | None, abbr: dict, home_id: str,
-                 away_id: str) -> pa.Table:
+def _goals(path: Path, team: dict, problems: list[Problem]) -> int | None:
+    """A team's official goals from the summary; null (with a Problem) when unusable."""
+    stats = team.get("stats")
+    value = stats.get("goals") if isinstance(stats, dict) else None
+    if value is None:
+        return None
+    try:
+        goals = int(str(value))
+        if 0 <= goals < 100:
+            return goals
+    except ValueError:
+        pass
+    problems.append(Problem(str(path), f"unusable final goals {value!r}: left null",
+                            field="summary_raw.stats.goals"))
+    return None
+
+
+def _games_table(path: Path, h: dict, problems: list[Problem]) -> pa.Table:
     """Official final score (the summary's `goals` include the shootout bonus)."""
-    details = summary.get("details") or {}
-    home_goals = (summary["homeTeam"].get("stats") or {}).get("goals")
-    away_goals = (summary["visitingTeam"].get("stats") or {}).get("goals")
+    summary, game_id, day, abbr = h["summary"], h["game_id"], h["day"], h["abbr"]
+    home_id, away_id = h["home_id"], h["away_id"]
+    details = summary["details"]
+    home_goals = _goals(path, summary["homeTeam"], problems)
+    away_goals = _goals(path, summary["visitingTeam"], problems)
     final = str(details.get("final")) == "1" or str(details.get("status", "")).startswith("Final")
     winner = decided = None
     if final and home_goals is not None and away_goals is not None and home_goals != away_goals:
-        winner = "home" if int(home_goals) > int(away_goals) else "away"
-        periods = [_period(p.get("info")) or 0 for p in summary.get("periods") or []]
+        winner = "home" if home_goals > away_goals else "away"
+        periods = [_period(p.get("info")) or 0 for p in _list(summary.get("periods"))
+                   if isinstance(p, dict)]
         if summary.get("hasShootout"):
             decided = "shootout"
         elif periods and max(periods) >= 4:
@@ -317,20 +420,22 @@ def _games_table(summary: dict, game_id: str, day: date | None, abbr: dict, home
     }).cast(schema.GAMES)
 
 
-def _rosters_table(summary: dict, game_id: str, abbr: dict) -> pa.Table:
+def _rosters_table(h: dict) -> pa.Table:
     """Dressed skaters and goalies of both teams, from the game summary."""
     rows = []
-    for side in ("homeTeam", "visitingTeam"):
+    summary, game_id, abbr = h["summary"], h["game_id"], h["abbr"]
+    for side, team_id in (("homeTeam", h["home_id"]), ("visitingTeam", h["away_id"])):
         team = summary[side]
-        name = abbr[str(team["info"]["id"])]
-        for entry in (team.get("skaters") or []) + (team.get("goalies") or []):
-            info = entry.get("info") or {}
+        name = abbr[team_id]
+        for entry in _list(team.get("skaters")) + _list(team.get("goalies")):
+            info = entry.get("info") if isinstance(entry, dict) else None
             pid = _pid(info)
             if pid is None:
                 continue
             rows.append({"game_id": game_id, "team": name, "player_id": pid,
                          "player_name": _pname(info),
                          "position": _POSITIONS.get(str(info.get("position") or "").upper())})
+    rows = list({(r["team"], r["player_id"]): r for r in rows}.values())
     if not rows:
         return schema.empty_table(schema.ROSTERS)
     table = pa.Table.from_pylist(rows, schema=schema.ROSTERS)
@@ -344,5 +449,5 @@ def read(
     progress: bool = True,
 ) -> Ingested:
     """Read HockeyTech raw game JSON files (files, directories or globs; .gz transparent)."""
-    return read_many(paths, functools.partial(_read_one, strict=strict), suffixes=(".json",), strict=strict, progress=progress,
-                     desc="pwhl")
+    return read_many(paths, functools.partial(_read_one, strict=strict), suffixes=(".json",),
+                     strict=strict, progress=progress, desc="pwhl")
