@@ -28,18 +28,37 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, expand_paths, open_binary
-from hockey_vae.sources.base import Ingested, ParseError, Problem
+from hockey_vae.io import PathLike, expand_paths
+from hockey_vae.sources.base import (
+    READ_ERRORS,
+    Ingested,
+    ParseError,
+    Problem,
+    as_parse_error,
+    concat_ingested,
+    decode,
+    read_bytes,
+)
+from hockey_vae.sources.scraper_tables import (
+    LEAGUE,
+    ON_ICE,
+    ON_ICE_NAMES,
+    directions,
+    games_table,
+    ids_to_str,
+    int_array,
+    list_column,
+    num,
+    read_positions,
+    rosters_table,
+)
 
 __all__ = ["read", "EVENT_MAP", "read_positions"]
 
 log = logging.getLogger(__name__)
-
-LEAGUE = "NHL"
 
 # Raw `Event` label -> canonical event type.
 EVENT_MAP: dict[str, str] = {
@@ -69,10 +88,7 @@ EVENT_MAP: dict[str, str] = {
     "SPC": "stoppage",  # special (e.g. video review)
 }
 
-_SHOT_EVENTS = ("SHOT", "MISS", "GOAL")
 _SIDES = ("home", "away")
-_ON_ICE = {s: [f"{s}Player{i}_id" for i in range(1, 7)] for s in _SIDES}
-_ON_ICE_NAMES = {s: [f"{s}Player{i}" for i in range(1, 7)] for s in _SIDES}
 
 # Columns we read, with their arrow types. Ids are float in the source (blanks).
 _COLUMNS: dict[str, pa.DataType] = {
@@ -96,8 +112,8 @@ _COLUMNS: dict[str, pa.DataType] = {
     "Home_Score": pa.float64(),
     "xC": pa.float64(),
     "yC": pa.float64(),
-    **{c: pa.float64() for s in _SIDES for c in _ON_ICE[s]},
-    **{c: pa.string() for s in _SIDES for c in _ON_ICE_NAMES[s]},
+    **{c: pa.float64() for s in _SIDES for c in ON_ICE[s]},
+    **{c: pa.string() for s in _SIDES for c in ON_ICE_NAMES[s]},
 }
 _REQUIRED = (
     "Period", "Event", "Seconds_Elapsed", "Strength", "Ev_Team", "Away_Team", "Home_Team",
@@ -105,8 +121,7 @@ _REQUIRED = (
 )
 _READ_THREADS = 2
 _GAME_ID = re.compile(r"(\d{10})")
-_POSITION_MAP = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G",
-                 "LW": "LW", "RW": "RW", "LD": "D", "RD": "D", "F": None}
+
 
 
 def _game_id(path: Path) -> str:
@@ -114,92 +129,92 @@ def _game_id(path: Path) -> str:
     if not match:
         raise ParseError(path, "cannot take the 10-digit NHL game id from the file name",
                          field="file name")
-    return f"{LEAGUE}-{match.group(1)}"
+    gid = match.group(1)
+    if not 1917 <= int(gid[:4]) <= 2100 or gid[4:6] not in ("01", "02", "03", "04"):
+        raise ParseError(path, f"odd game id {gid} in the file name: expected the season's "
+                               "first year then game type 01-04 (e.g. 2018020001)",
+                         field="file name")
+    return f"{LEAGUE}-{gid}"
 
 
-def _read_file(path: Path) -> pa.Table:
-    """One game's raw table (only the columns we use, missing optional ones as nulls)."""
-    with open_binary(path) as fh:
-        data = fh.read()
+def _csv(data: bytes, present: list[str], typed: bool) -> tuple[pa.Table, list[int]]:
+    """Parse with pyarrow: typed columns (fast path) or all text; rows of the wrong width
+    are skipped and their 1-based line numbers returned."""
+    skipped: list[int] = []
+
+    def skip(row: pacsv.InvalidRow) -> str:
+        skipped.append(row.number if row.number is not None else -1)
+        return "skip"
+
+    types = {c: (_COLUMNS[c] if typed else pa.string()) for c in present}
+    table = pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(use_threads=False),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+        convert_options=pacsv.ConvertOptions(include_columns=present, column_types=types,
+                                             strings_can_be_null=True),
+    )
+    return table, skipped
+
+
+def _coerce(path: Path, table: pa.Table, rows: np.ndarray, problems: list[Problem]
+            ) -> pa.Table:
+    """Text columns -> their types; a value that is not a number becomes null + a Problem."""
+    for name in table.column_names:
+        typ = _COLUMNS[name]
+        if pa.types.is_string(typ):
+            continue
+        text = table.column(name).to_pandas()
+        values = pd.to_numeric(text, errors="coerce")
+        bad = text.notna().to_numpy() & values.isna().to_numpy()
+        if bad.any():
+            examples = sorted(set(text[bad].tolist()))[:3]
+            problems.append(Problem(str(path), f"{int(bad.sum())} value(s) that are not numbers "
+                                               f"{examples}: set to null", int(rows[bad][0]),
+                                    name))
+        if pa.types.is_integer(typ):
+            values = values.where(values == values.round())
+        column = pa.array(values.to_numpy(dtype=float), pa.float64(), from_pandas=True)
+        table = table.set_column(table.schema.get_field_index(name), name, column.cast(typ))
+    return table
+
+
+def _read_file(path: Path) -> tuple[pa.Table, np.ndarray, list[Problem]]:
+    """One game's raw table (only the columns we use, missing optional ones as nulls), the
+    0-based data row of each kept row, and the problems met (bad cells nulled, rows of the
+    wrong width skipped)."""
+    data = read_bytes(path)
     if not data.strip():
         raise ParseError(path, "empty file")
-    first = data.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    header = next(csv.reader(io.StringIO(first)))
+    text = decode(path, data)  # names the line of a non-UTF-8 byte
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
         raise ParseError(path, f"missing required column(s) {missing}", row=0, field=missing[0])
     present = [c for c in _COLUMNS if c in header]
+    problems: list[Problem] = []
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(use_threads=False),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=present,
-                column_types={c: _COLUMNS[c] for c in present},
-                strings_can_be_null=True,
-            ),
-        )
+        try:
+            table, skipped = _csv(data, present, typed=True)
+            typed = True
+        except pa.ArrowInvalid:  # a cell that is not a number: read as text, null it
+            table, skipped = _csv(data, present, typed=False)
+            typed = False
     except pa.ArrowInvalid as err:
-        # pyarrow names the row and column of a malformed value
         raise ParseError(path, f"malformed CSV: {err}") from err
+    lost = {n - 2 for n in skipped}  # line 1 is the header; data rows are 0-based
+    rows = np.array([i for i in range(table.num_rows + len(lost)) if i not in lost][
+        :table.num_rows], dtype=np.int64)
+    if skipped:
+        problems.append(Problem(str(path), f"{len(skipped)} row(s) with the wrong number of "
+                                           "fields skipped", min(lost), rows=len(skipped)))
+    if not typed:
+        table = _coerce(path, table, rows, problems)
     n = table.num_rows
     for name, typ in _COLUMNS.items():
         if name not in present:
             table = table.append_column(name, pa.nulls(n, typ))
-    return table.select(list(_COLUMNS))
-
-
-def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
-    """player id -> canonical position from fastRhockey roster Parquet files.
-
-    Later seasons (and later files) win when a player's listed position changed.
-    """
-    frames = []
-    for order, path in enumerate(expand_paths(paths, (".parquet",))):
-        df = pq.read_table(path).to_pandas()
-        if "player_id" not in df or "position_code" not in df:
-            raise ParseError(path, "roster file needs columns 'player_id' and 'position_code'",
-                             field="position_code")
-        season = df["season"] if "season" in df else pd.Series(-1, index=df.index)
-        frames.append(pd.DataFrame({"player_id": df["player_id"], "pos": df["position_code"],
-                                    "season": pd.to_numeric(season, errors="coerce"),
-                                    "order": order}))
-    if not frames:
-        return {}
-    df = pd.concat(frames).dropna(subset=["player_id", "pos"])
-    df = df.sort_values(["season", "order"], kind="stable", na_position="first")
-    df["player_id"] = df["player_id"].astype("int64").astype(str)
-    df["pos"] = df["pos"].astype(str).str.upper().map(_POSITION_MAP)
-    df = df.dropna(subset=["pos"]).drop_duplicates("player_id", keep="last")
-    return dict(zip(df["player_id"], df["pos"], strict=True))
-
-
-def _ids_to_str(values: np.ndarray) -> pa.Array:
-    """Float player ids (NaN for blank) -> string array with nulls.
-
-    Ids repeat a lot (a season has ~1,000 players), so only the distinct ones are
-    formatted and the strings are gathered by code.
-    """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pc.cast(pa.array(np.asarray(uniques).astype(np.int64)), pa.string())
-    return text.take(pa.array(codes, mask=codes < 0))
-
-
-def _list_column(ids: np.ndarray, null: np.ndarray) -> pa.Array:
-    """(n, k) float id matrix with NaN blanks -> list<string> array, blanks dropped.
-
-    Rows where `null` is true become null lists.
-    """
-    present = ~np.isnan(ids)
-    offsets = np.zeros(len(ids) + 1, dtype=np.int32)
-    np.cumsum(present.sum(axis=1), out=offsets[1:])
-    values = _ids_to_str(ids[present])
-    return pa.ListArray.from_arrays(pa.array(offsets, mask=np.append(null, False)), values)
-
-
-def _num(raw: pa.Table, column: str) -> np.ndarray:
-    """A numeric column as float64 numpy, NaN for nulls."""
-    return raw.column(column).to_numpy().astype(np.float64, copy=False)
+    return table.select(list(_COLUMNS)), rows, problems
 
 
 def _codes(raw: pa.Table, column: str) -> tuple[np.ndarray, list]:
@@ -216,31 +231,6 @@ def _lookup(codes: np.ndarray, values: list, fill: float = np.nan) -> np.ndarray
     return table[codes]
 
 
-def _directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.ndarray,
-                shooter_home: np.ndarray, acting_home: np.ndarray, off: np.ndarray
-                ) -> np.ndarray:
-    """+1/-1 per row: the sign that turns raw x into the acting team's attacking direction.
-
-    Decided per (game, period, team) from the median raw x of the team's own shots (for a
-    blocked shot, the shooting team is the blocker's opponent); a team-period without shots
-    takes the opposite of its opponent's; failing that, the team's offensive-zone events.
-    NaN where nothing decides (coordinates then become null).
-    """
-    base = (game * 64 + period.clip(0, 31)) * 2
-    shooter_key = base + shooter_home.clip(0, 1)
-    own_key = base + acting_home.clip(0, 1)
-    sign = pd.Series(x[is_shot]).groupby(shooter_key[is_shot]).median()
-    sign = np.sign(sign[sign != 0])
-    zone_sign = np.sign(pd.Series(x[off]).groupby(own_key[off]).median())
-    keys = pd.Series(own_key)
-    own = keys.map(sign).to_numpy(dtype=float)
-    opp = -(keys ^ 1).map(sign).to_numpy(dtype=float)
-    by_zone = keys.map(zone_sign).to_numpy(dtype=float)
-    out = np.where(np.isnan(own), np.where(np.isnan(opp), by_zone, opp), own)
-    out[out == 0] = np.nan
-    return np.where(acting_home >= 0, out, np.nan)
-
-
 def _parse_strength(codes: np.ndarray, values: list) -> tuple[np.ndarray, np.ndarray]:
     """`HxA` -> (home, away) skaters as float arrays; NaN for junk like 0x0, 1x0, 5x9."""
     home, away = [], []
@@ -251,11 +241,6 @@ def _parse_strength(codes: np.ndarray, values: list) -> tuple[np.ndarray, np.nda
         home.append(h if ok else np.nan)
         away.append(a if ok else np.nan)
     return _lookup(codes, home), _lookup(codes, away)
-
-
-def _int_array(values: np.ndarray, typ: pa.DataType) -> pa.Array:
-    mask = np.isnan(values)
-    return pa.array(np.where(mask, 0, values).astype(np.int64), mask=mask).cast(typ)
 
 
 def _row_problems(mask: np.ndarray, game: np.ndarray, row: np.ndarray, files: list[str],
@@ -281,8 +266,12 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     row = raw.column("_row").to_numpy()
     game_id_arr = np.array(game_ids, dtype=object)
     regular = np.array([g[8:10] == "02" for g in game_ids], dtype=bool)
-    period = _num(raw, "Period")
+    period = num(raw, "Period")
     shootout = regular[game] & (period == 5)
+    bad_period = ~((period >= 1) & (period <= 20))  # NaN included
+    problems = _row_problems(bad_period, game, row, files, lambda g, c: (
+        f"{c} row(s) with a missing or impossible period (not 1-20) skipped"), "Period", strict,
+        True)
 
     # --- event types: unknown labels are skipped (or fatal under strict)
     ev_codes, ev_values = _codes(raw, "Event")
@@ -294,7 +283,8 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         kinds = sorted(set(labels[ev_codes[(game == g) & ~known]].tolist()), key=str)
         return f"unknown event type(s) {kinds[:5]}: {count} row(s) skipped"
 
-    problems = _row_problems(~known, game, row, files, unknown_message, "Event", strict, True)
+    problems += _row_problems(~known & ~bad_period, game, row, files, unknown_message, "Event",
+                              strict, True)
 
     def is_event(label: str) -> np.ndarray:
         return ev_codes == (ev_values.index(label) if label in ev_values else -2)
@@ -312,9 +302,9 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     ev_home = np.where((ev_code == home_code) & (ev_code >= 0), 1,
                        np.where((ev_code == away_code) & (ev_code >= 0), 0, -1))
     is_block = is_event("BLOCK")
-    p1 = _num(raw, "p1_ID")
-    home_ice = np.column_stack([_num(raw, c) for c in _ON_ICE["home"]])
-    away_ice = np.column_stack([_num(raw, c) for c in _ON_ICE["away"]])
+    p1 = num(raw, "p1_ID")
+    home_ice = np.column_stack([num(raw, c) for c in ON_ICE["home"]])
+    away_ice = np.column_stack([num(raw, c) for c in ON_ICE["away"]])
     p1_home = (home_ice == p1[:, None]).any(axis=1)
     p1_away = (away_ice == p1[:, None]).any(axis=1)
     block_home = np.where(p1_home, 1, np.where(p1_away, 0, np.where(ev_home >= 0, 1 - ev_home, -1)))
@@ -323,9 +313,9 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     ah = acting_home == 1
 
     # --- coordinates, rotated; out-of-range raw values become null
-    x_raw = _num(raw, "xC")
-    y_raw = _num(raw, "yC")
-    keep = known & ~shootout
+    x_raw = num(raw, "xC")
+    y_raw = num(raw, "yC")
+    keep = known & ~shootout & ~bad_period
     out_of_range = keep & ((np.abs(np.nan_to_num(x_raw)) > schema.RINK_HALF_LENGTH_FT + 1) | (
         np.abs(np.nan_to_num(y_raw)) > schema.RINK_HALF_WIDTH_FT + 1))
     if out_of_range.any():
@@ -339,15 +329,22 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     is_shot = shots & has_team & keep & ~np.isnan(x_raw)
     off = (pc.fill_null(pc.equal(raw.column("Ev_Zone"), "Off"), False).to_numpy()
            & has_team & (np.abs(np.nan_to_num(x_raw)) > 25))
-    direction = _directions(game, period.astype(np.int64), x_raw, is_shot, shooter_home,
+    direction = directions(game, period.astype(np.int64), x_raw, is_shot, shooter_home,
                             acting_home, off)
     x = x_raw * direction
     y = y_raw * direction
 
     # --- manpower and score from the acting team's view
     sk_home, sk_away = _parse_strength(*_codes(raw, "Strength"))
-    score_home = _num(raw, "Home_Score")
-    score_away = _num(raw, "Away_Score")
+    score_home = num(raw, "Home_Score")
+    score_away = num(raw, "Away_Score")
+    bad_score = keep & ((np.abs(np.nan_to_num(score_home)) > 99) | (score_home < 0) | (
+        np.abs(np.nan_to_num(score_away)) > 99) | (score_away < 0))
+    if bad_score.any():
+        problems += _row_problems(bad_score, game, row, files, lambda g, c: (
+            f"{c} score(s) outside 0-99 set to null"), "Home_Score", strict, False)
+        score_home = np.where(bad_score, np.nan, score_home)
+        score_away = np.where(bad_score, np.nan, score_away)
 
     def view(home_vals: np.ndarray, away_vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         f = np.where(ah, home_vals, away_vals)
@@ -359,9 +356,9 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
 
     # --- on-ice lists from the acting team's view (null for team-less events)
     no_team = ~has_team[:, None]
-    on_for = _list_column(np.where(no_team, np.nan, np.where(ah[:, None], home_ice, away_ice)),
+    on_for = list_column(np.where(no_team, np.nan, np.where(ah[:, None], home_ice, away_ice)),
                           ~has_team)
-    on_against = _list_column(np.where(no_team, np.nan,
+    on_against = list_column(np.where(no_team, np.nan,
                                        np.where(ah[:, None], away_ice, home_ice)), ~has_team)
     home_team = raw.column("Home_Team").combine_chunks()
     away_team = raw.column("Away_Team").combine_chunks()
@@ -369,7 +366,8 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     opp_code = np.where(ah, away_code, home_code)
     team = teams.take(pa.array(team_code, mask=~has_team | (team_code < 0)))
     opponent = teams.take(pa.array(opp_code, mask=~has_team | (opp_code < 0)))
-    period_seconds = _num(raw, "Seconds_Elapsed")
+    period_seconds = num(raw, "Seconds_Elapsed")
+    period_seconds = np.where(np.isfinite(period_seconds), period_seconds, np.nan)
     game_seconds = (period - 1) * 1200.0 + period_seconds
 
     date_codes, date_values = _codes(raw, "Date")
@@ -386,7 +384,7 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         "season": pa.array(season[game], pa.string()),
         "game_date": game_date,
         "event_idx": pa.array(np.zeros(n, dtype=np.int32)),
-        "period": _int_array(period, pa.int8()),
+        "period": int_array(period, pa.int8()),
         "period_seconds": pa.array(period_seconds, pa.float32(), from_pandas=True),
         "game_seconds": pa.array(game_seconds, pa.float32(), from_pandas=True),
         "event_type": mapped,
@@ -394,16 +392,16 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         "team": team,
         "opponent": opponent,
         "is_home": pa.array(ah, pa.bool_(), mask=~has_team),
-        "player_id": _ids_to_str(p1),
+        "player_id": ids_to_str(p1),
         "player_name": raw.column("p1_name"),
-        "player2_id": _ids_to_str(_num(raw, "p2_ID")),
+        "player2_id": ids_to_str(num(raw, "p2_ID")),
         "player2_name": raw.column("p2_name"),
         "x": pa.array(x, pa.float32(), from_pandas=True),
         "y": pa.array(y, pa.float32(), from_pandas=True),
-        "goals_for": _int_array(goals_for, pa.int16()),
-        "goals_against": _int_array(goals_against, pa.int16()),
-        "skaters_for": _int_array(skaters_for, pa.int8()),
-        "skaters_against": _int_array(skaters_against, pa.int8()),
+        "goals_for": int_array(goals_for, pa.int16()),
+        "goals_against": int_array(goals_against, pa.int16()),
+        "skaters_for": int_array(skaters_for, pa.int8()),
+        "skaters_against": int_array(skaters_against, pa.int8()),
         "detail": raw.column("Type"),
         "on_ice_for": on_for,
         "on_ice_against": on_against,
@@ -420,98 +418,17 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
 
     goal = is_event("GOAL")
     first = np.r_[0, np.flatnonzero(game[1:] != game[:-1]) + 1]
-    games = _games(game, game_ids, shootout, goal, ev_home, period, score_home, score_away,
+    games = games_table(game, game_ids, shootout, goal, ev_home, period, score_home, score_away,
                    home_team.take(pa.array(first)), away_team.take(pa.array(first)),
                    game_date.take(pa.array(first)))
     p2_home = np.where(goal, acting_home, 1 - acting_home)
-    rosters = _rosters(raw, game, game_ids, home_ice, away_ice,
+    rosters = rosters_table(raw, game, game_ids, home_ice, away_ice,
                        [("p1", acting_home), ("p2", p2_home), ("p3", acting_home)],
                        games.column("home_team").combine_chunks(),
                        games.column("away_team").combine_chunks(), positions)
-    return Ingested(events=events, games=games, rosters=rosters, problems=problems)
-
-
-def _games(game: np.ndarray, game_ids: list[str], shootout: np.ndarray, goal: np.ndarray,
-           ev_home: np.ndarray, period: np.ndarray, score_home: np.ndarray,
-           score_away: np.ndarray, home_team: pa.Array, away_team: pa.Array,
-           game_date: pa.Array) -> pa.Table:
-    """One row per game: teams, final score (+1 to a shootout winner), winner, decided_in.
-
-    Every game has at least one row, so per-game arrays line up with `game_ids`.
-    """
-    n_games = len(game_ids)
-    # final score outside the shootout = max over rows of the score after the event
-    home_after = np.where(shootout, -1, np.nan_to_num(score_home, nan=-1) + (goal & (ev_home == 1)))
-    away_after = np.where(shootout, -1, np.nan_to_num(score_away, nan=-1) + (goal & (ev_home == 0)))
-    home = np.full(n_games, -1.0)
-    away = np.full(n_games, -1.0)
-    np.maximum.at(home, game, home_after)
-    np.maximum.at(away, game, away_after)
-    home, away = home.clip(0), away.clip(0)
-    so_home = np.bincount(game, goal & shootout & (ev_home == 1), n_games)
-    so_away = np.bincount(game, goal & shootout & (ev_home == 0), n_games)
-    had_shootout = np.bincount(game, shootout, n_games) > 0
-    had_ot = np.bincount(game, ~shootout & (period >= 4), n_games) > 0
-    so_winner = np.sign(so_home - so_away)
-    shootout_decided = (home == away) & had_shootout & (so_winner != 0)
-    home = home + (shootout_decided & (so_winner > 0))
-    away = away + (shootout_decided & (so_winner < 0))
-    winner = np.where(home > away, "home", np.where(away > home, "away", ""))
-    decided = np.where(shootout_decided, "shootout", np.where(had_ot, "overtime", "regulation"))
-    decided = np.where(winner == "", "", decided)
-    seasons = [f"{g[4:8]}{int(g[4:8]) + 1}" for g in game_ids]
-    table = pa.table({
-        "game_id": pa.array(game_ids, pa.string()),
-        "league": pa.array([LEAGUE] * n_games, pa.string()),
-        "season": pa.array(seasons, pa.string()),
-        "game_date": game_date,
-        "home_team": home_team,
-        "away_team": away_team,
-        "home_goals": pa.array(home.astype(np.int16)),
-        "away_goals": pa.array(away.astype(np.int16)),
-        "winner": pa.array(winner.astype(object), pa.string(), mask=winner == ""),
-        "decided_in": pa.array(decided.astype(object), pa.string(), mask=decided == ""),
-    })
-    return table.cast(schema.GAMES)
-
-
-def _rosters(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice: np.ndarray,
-             away_ice: np.ndarray, roles: list[tuple[str, np.ndarray]], home_team: pa.Array,
-             away_team: pa.Array, positions: dict[str, str]) -> pa.Table:
-    """Players seen in each game (on ice, or as p1-p3), per team, with known positions.
-
-    roles: (prefix, 1 if the player is on the home team, 0 away, -1 unknown) per p-column.
-    home_team/away_team: one value per game. Rows come sorted by game, home before away,
-    then numeric player id.
-    """
-    n = len(game)
-    name_cols = _ON_ICE_NAMES["home"] + _ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
-    ids = np.concatenate([home_ice.T.ravel(), away_ice.T.ravel()]
-                         + [_num(raw, f"{r}_ID") for r, _ in roles])
-    away = np.concatenate([np.zeros(6 * n, np.int8), np.ones(6 * n, np.int8)]
-                          + [(1 - h).astype(np.int8) for _, h in roles])
-    ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
-    # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
-    codes, uniques = pd.factorize(ids[ok], sort=True)
-    seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
-    seen[game[ok % n], away[ok], codes] = True
-    g, side, code = np.nonzero(seen)
-    # a player's name from the first cell naming them (numpy keeps the last write)
-    first = np.empty(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = ok[::-1]
-    names = pa.concat_arrays([raw.column(c).combine_chunks() for c in name_cols])
-    player_names = names.take(pa.array(first))
-    id_text = [str(int(u)) for u in uniques]
-    team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
-        pa.array(g)))
-    return pa.table({
-        "game_id": pa.array(np.array(game_ids, dtype=object)[g], pa.string()),
-        "team": team,
-        "player_id": pa.array(id_text, pa.string()).take(pa.array(code)),
-        "player_name": player_names.take(pa.array(code)),
-        "position": pa.array([positions.get(i) for i in id_text], pa.string()).take(
-            pa.array(code)),
-    }).cast(schema.ROSTERS)
+    return Ingested(events=events, games=games, rosters=rosters, problems=problems,
+                    shootout_rows=int(shootout.sum()),
+                    shootout_games=len(np.unique(game[shootout])))
 
 
 def read(
@@ -536,15 +453,19 @@ def read(
     game_ids: list[str] = []
     seen: dict[str, str] = {}
     problems: list[Problem] = []
-    def load(path: Path) -> tuple[str, pa.Table] | ParseError:
+    cell_problems: list[Problem] = []
+
+    def load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:
         try:
             gid = _game_id(path)
-            table = _read_file(path)
+            table, rows, found = _read_file(path)
             if table.num_rows == 0:
                 raise ParseError(path, "header-only file: no events", row=0)
-            return gid, table
+            return gid, table, rows, found
         except ParseError as err:
             return err
+        except READ_ERRORS as err:
+            return as_parse_error(path, err)
 
     # pyarrow parses without the GIL: two threads read files, results come back in order
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
@@ -561,10 +482,13 @@ def read(
                 problems.append(item.to_problem())
                 log.warning("skipped %s", item)
                 continue
-            gid, table = item
+            gid, table, rows, found = item
+            if strict and found:
+                raise ParseError(found[0].file, found[0].message, found[0].row, found[0].field)
+            cell_problems += found
             n = table.num_rows
             table = table.append_column("_game", pa.array(np.full(n, len(game_ids), np.int64)))
-            table = table.append_column("_row", pa.array(np.arange(n, dtype=np.int64)))
+            table = table.append_column("_row", pa.array(rows))
             seen[gid] = str(path)
             game_ids.append(gid)
             names.append(str(path))
@@ -580,8 +504,62 @@ def read(
     if not tables:
         out = Ingested(problems=problems)
     else:
-        out = _normalise(pa.concat_tables(tables), names, game_ids, strict, position_map)
-        out.problems = problems + out.problems
-    out.files_read = len(tables)
-    out.files_skipped = skipped
+        out = _normalise_safely(tables, names, game_ids, strict, position_map)
+        out.problems = problems + cell_problems + out.problems
+    out.files_read = len(tables) - out.files_skipped  # games that failed to normalise
+    out.files_skipped += skipped
+    return out
+
+
+def _normalise_safely(tables: list[pa.Table], names: list[str], game_ids: list[str],
+                      strict: bool, positions: dict[str, str]) -> Ingested:
+    """`_normalise` of all games at once; if that fails, game by game, so one game that
+    cannot be normalised is reported (file named) and the others are kept."""
+    try:
+        return _checked(_normalise(pa.concat_tables(tables), names, game_ids, strict,
+                                   positions), names, game_ids, strict)
+    except ParseError:
+        if strict or len(tables) == 1:
+            raise
+    except (*READ_ERRORS, schema.SchemaError):
+        if strict or len(tables) == 1:
+            raise ParseError(names[0] if len(tables) == 1 else ", ".join(names[:3]),
+                             "cannot normalise the game(s)") from None
+    parts, failed = [], []
+    for k, (table, name, gid) in enumerate(zip(tables, names, game_ids, strict=True)):
+        table = table.set_column(table.schema.get_field_index("_game"), "_game",
+                                 pa.array(np.zeros(table.num_rows, np.int64)))
+        try:
+            parts.append(_checked(_normalise(table, [name], [gid], False, positions), [name],
+                                  [gid], False))
+        except (ParseError, *READ_ERRORS) as err:
+            err = as_parse_error(name, err)
+            failed.append(Problem(err.file, err.message, err.row, err.field, fatal=True))
+            log.warning("skipped %s (game %d of %d)", err, k + 1, len(tables))
+    out = concat_ingested(parts)
+    out.problems += failed
+    out.files_skipped += len(failed)
+    return out
+
+
+def _checked(out: Ingested, names: list[str], game_ids: list[str], strict: bool) -> Ingested:
+    """Validate; drop games left without events (each named by its file)."""
+    try:
+        out.validate()
+    except schema.SchemaError as err:
+        raise ParseError(names[0] if len(names) == 1 else ", ".join(names[:3]),
+                         f"invalid after reading: {err}") from err
+    with_events = set(out.events.column("game_id").to_pylist())
+    empty = [g for g in out.games.column("game_id").to_pylist() if g not in with_events]
+    for g in empty:
+        problem = Problem(names[game_ids.index(g)], f"game {g} has no events: dropped",
+                          field="game_id")
+        if strict:
+            raise ParseError(problem.file, problem.message, field=problem.field)
+        out.problems.append(problem)
+    if empty:
+        out.games = out.games.filter(pc.invert(pc.is_in(out.games.column("game_id"),
+                                                        pa.array(empty))))
+        out.rosters = out.rosters.filter(pc.invert(pc.is_in(out.rosters.column("game_id"),
+                                                            pa.array(empty))))
     return out
