@@ -194,7 +194,9 @@ def _check_scores(game_id: str, game: list[Row], f: _File) -> tuple[int, int]:
     disagree = None
     for r in game:
         seen = _home_view(r)
-        if seen is not None and last is not None and (seen[0] < last[0] or seen[1] < last[1]):
+        swapped = (away, home) != (home, away) and seen == (away, home)
+        if seen is not None and seen != (home, away) and (swapped or last is not None and (
+                seen[0] < last[0] or seen[1] < last[1])):
             backwards.append(r)
             r.goals_for = r.goals_against = None
         elif seen is not None:
