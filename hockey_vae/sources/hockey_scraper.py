@@ -92,6 +92,7 @@ _SIDES = ("home", "away")
 
 # Columns we read, with their arrow types. Ids are float in the source (blanks).
 _COLUMNS: dict[str, pa.DataType] = {
+    "": pa.int64(),  # the unnamed row index: a junk value there reveals merged rows
     "Date": pa.string(),
     "Period": pa.int64(),
     "Event": pa.string(),
@@ -193,6 +194,8 @@ def _read_file(path: Path) -> tuple[pa.Table, np.ndarray, list[Problem]]:
         raise ParseError(path, f"missing required column(s) {missing}", row=0, field=missing[0])
     present = [c for c in _COLUMNS if c in header]
     problems: list[Problem] = []
+    if "Date" not in header:
+        problems.append(Problem(str(path), "no 'Date' column: game dates left null", 0, "Date"))
     try:
         try:
             table, skipped = _csv(data, present, typed=True)

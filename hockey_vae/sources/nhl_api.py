@@ -294,8 +294,7 @@ class _Game:
             self._bad_row(i, "details", f"details is a {type(details).__name__}, not an object")
             return None
         player_key, player2_key = _ROLES.get(kind, (None, None))
-        player = _key(details.get(player_key)) if player_key else None
-        player2 = _key(details.get(player2_key)) if player2_key else None
+        player, player2 = (self._player(i, details, k) for k in (player_key, player2_key))
         team = self._team(kind, player, details)
         row = {
             "game_id": self.game_id, "league": LEAGUE, "season": self.season,
@@ -313,6 +312,13 @@ class _Game:
         if kind == "goal" and team is not None:
             score[team] += 1
         return row
+
+    def _player(self, i: int, details: dict, key: str | None) -> int | str | None:
+        """The id under `key` in a play's details; a value that is no id is noted, nulled."""
+        value = details.get(key) if key else None
+        if value is not None and _key(value) is None:
+            self._note(i, key or "details", f"{key} {value!r} is not an id: left null")
+        return _key(value)
 
     def _team(self, kind: str, player: Any, details: dict) -> int | None:
         """Acting team id: the acting player's team, else from eventOwnerTeamId."""

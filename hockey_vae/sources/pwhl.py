@@ -132,8 +132,9 @@ def _acting(kind: str, d: dict, home_id: str, away_id: str) -> tuple:
     if kind == "hit":
         return _team_id(d.get("teamId")), d.get("player"), d.get("onPlayer"), None
     if kind == "goal":
-        assists = d.get("assists") or []
-        return _team_id(d.get("team")), d.get("scoredBy"), (assists[0] if assists else None), None
+        assists = d.get("assists")
+        first = (assists[0] if assists else None) if isinstance(assists, list) else assists
+        return _team_id(d.get("team")), d.get("scoredBy"), first, None
     if kind == "penalty":
         minutes = d.get("minutes")
         detail = " ".join(str(v) for v in (d.get("description"), f"({minutes} min)" if minutes
@@ -215,7 +216,8 @@ def _coordinate(d: dict, key: str) -> float:
         return np.nan
 
 
-def _row(i: int, kind: str, d: dict, h: dict, score: dict, shot_type: object) -> dict:
+def _row(i: int, kind: str, d: dict, h: dict, score: dict, shot_type: object,
+         notes: list[tuple[str, str]]) -> dict:
     """One canonical-ish row (pixels, team id) from a raw event; _BadRow when unusable."""
     home_id, away_id = h["home_id"], h["away_id"]
     team, player, player2, detail = _acting(kind, d, home_id, away_id)
@@ -231,6 +233,10 @@ def _row(i: int, kind: str, d: dict, h: dict, score: dict, shot_type: object) ->
     if kind == "goal":
         on_for = [p for p in map(_pid, _list(d.get("plus_players"))) if p]
         on_against = [p for p in map(_pid, _list(d.get("minus_players"))) if p]
+    for who, value in (("player", player), ("player2", player2)):
+        if value is not None and not isinstance(value, dict):
+            notes.append((who, f"{who} {str(value)[:40]!r} is not an object with an id: "
+                               "left null"))
     home = None if team is None else team == home_id
     return {
         "raw_row": i, "period": period, "period_seconds": secs, "event_type": EVENT_MAP[kind],
@@ -268,8 +274,9 @@ def _read_one(path: Path, strict: bool = False) -> Ingested:
         if kind == "shot" and d.get("isGoal"):
             shot_type_of_goal = d.get("shotType")  # its goal event follows
             continue
+        notes: list[tuple[str, str]] = []
         try:
-            row = _row(i, kind, d, h, score, shot_type_of_goal)
+            row = _row(i, kind, d, h, score, shot_type_of_goal, notes)
         except (_BadRow, *READ_ERRORS) as err:
             field_name = getattr(err, "field", "details")
             message = str(err) if isinstance(err, _BadRow) else (
@@ -281,6 +288,10 @@ def _read_one(path: Path, strict: bool = False) -> Ingested:
                 message += " (the goal still counts in the score)"
             problems.append(Problem(str(path), f"{message}: row skipped", i, field_name, rows=1))
             continue
+        for field_name, message in notes:
+            if strict:
+                raise ParseError(path, message, row=i, field=field_name)
+            problems.append(Problem(str(path), message, i, field_name))
         if kind == "goal":
             shot_type_of_goal = None
             if row["team_id"] is not None:
@@ -295,7 +306,7 @@ def _read_one(path: Path, strict: bool = False) -> Ingested:
         p = problems[0]
         raise ParseError(path, p.message, row=p.row, field=p.field)
     games = _games_table(path, h, problems)
-    rosters = _rosters_table(h)
+    rosters = _rosters_table(path, h, problems)
     return Ingested(events=events, games=games, rosters=rosters, problems=problems,
                     shootout_rows=shootout_rows, shootout_games=int(shootout_rows > 0))
 
@@ -420,13 +431,18 @@ def _games_table(path: Path, h: dict, problems: list[Problem]) -> pa.Table:
     }).cast(schema.GAMES)
 
 
-def _rosters_table(h: dict) -> pa.Table:
+def _rosters_table(path: Path, h: dict, problems: list[Problem]) -> pa.Table:
     """Dressed skaters and goalies of both teams, from the game summary."""
     rows = []
     summary, game_id, abbr = h["summary"], h["game_id"], h["abbr"]
     for side, team_id in (("homeTeam", h["home_id"]), ("visitingTeam", h["away_id"])):
         team = summary[side]
         name = abbr[team_id]
+        for key in ("skaters", "goalies"):
+            if team.get(key) is not None and not isinstance(team[key], list):
+                problems.append(Problem(str(path), f"{key} is a {type(team[key]).__name__}, "
+                                                   "not a list: left out of the roster",
+                                        field=f"summary_raw.{side}.{key}"))
         for entry in _list(team.get("skaters")) + _list(team.get("goalies")):
             info = entry.get("info") if isinstance(entry, dict) else None
             pid = _pid(info)

@@ -86,6 +86,12 @@ def _read_raw(path: Path) -> tuple[pa.Table, list[Problem]]:
     except pa.ArrowInvalid as err:
         raise ParseError(path, f"malformed CSV: {err}") from err
     problems = []
+    for name in table.column_names:
+        spans = pc.fill_null(pc.match_substring(table.column(name), "\n"), False)
+        if pc.any(spans).as_py():
+            first = int(np.flatnonzero(spans.to_numpy(zero_copy_only=False))[0])
+            problems.append(Problem(str(path), f"{pc.sum(spans).as_py()} value(s) span lines "
+                                               "(an unclosed quote?)", first, name))
     if skipped:
         problems.append(Problem(str(path), f"{len(skipped)} row(s) with the wrong number of "
                                            "fields skipped", min(skipped) - 2, rows=len(skipped)))
