@@ -275,7 +275,7 @@ def run_one(fmt: str, name: str, variant: Variant, work: Path) -> list[dict]:
                 "format": fmt, "input": name, "file": bad_name, "folder": folder_run,
                 "strict": strict, "exit": code, "traceback": tb, "good_kept": kept,
                 "named": bad_name in text, "silent": tb is None and not reported,
-                "output": text[-600:],
+                "output": text[-400:] if tb or bad_name not in text else None,
             })
     return records
 

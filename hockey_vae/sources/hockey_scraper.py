@@ -15,10 +15,7 @@ Known quirks of the format handled here (see data/README):
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +24,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from tqdm.auto import tqdm
 
 from hockey_vae import schema
@@ -39,21 +35,22 @@ from hockey_vae.sources.base import (
     Problem,
     as_parse_error,
     concat_ingested,
-    decode,
-    read_bytes,
 )
+from hockey_vae.sources.scraper_read import game_id_of, read_file
 from hockey_vae.sources.scraper_tables import (
     LEAGUE,
     ON_ICE,
-    ON_ICE_NAMES,
+    codes,
     directions,
     games_table,
     ids_to_str,
     int_array,
     list_column,
     num,
+    parse_strength,
     read_positions,
     rosters_table,
+    row_problems,
 )
 
 __all__ = ["read", "EVENT_MAP", "read_positions"]
@@ -88,178 +85,7 @@ EVENT_MAP: dict[str, str] = {
     "SPC": "stoppage",  # special (e.g. video review)
 }
 
-_SIDES = ("home", "away")
-
-# Columns we read, with their arrow types. Ids are float in the source (blanks).
-_COLUMNS: dict[str, pa.DataType] = {
-    "": pa.int64(),  # the unnamed row index: a junk value there reveals merged rows
-    "Date": pa.string(),
-    "Period": pa.int64(),
-    "Event": pa.string(),
-    "Seconds_Elapsed": pa.float64(),
-    "Strength": pa.string(),
-    "Ev_Zone": pa.string(),
-    "Type": pa.string(),
-    "Ev_Team": pa.string(),
-    "Away_Team": pa.string(),
-    "Home_Team": pa.string(),
-    "p1_name": pa.string(),
-    "p1_ID": pa.float64(),
-    "p2_name": pa.string(),
-    "p2_ID": pa.float64(),
-    "p3_name": pa.string(),
-    "p3_ID": pa.float64(),
-    "Away_Score": pa.float64(),
-    "Home_Score": pa.float64(),
-    "xC": pa.float64(),
-    "yC": pa.float64(),
-    **{c: pa.float64() for s in _SIDES for c in ON_ICE[s]},
-    **{c: pa.string() for s in _SIDES for c in ON_ICE_NAMES[s]},
-}
-_REQUIRED = (
-    "Period", "Event", "Seconds_Elapsed", "Strength", "Ev_Team", "Away_Team", "Home_Team",
-    "p1_ID", "Away_Score", "Home_Score", "xC", "yC",
-)
 _READ_THREADS = 2
-_GAME_ID = re.compile(r"(\d{10})")
-
-
-
-def _game_id(path: Path) -> str:
-    match = _GAME_ID.search(path.name)
-    if not match:
-        raise ParseError(path, "cannot take the 10-digit NHL game id from the file name",
-                         field="file name")
-    gid = match.group(1)
-    if not 1917 <= int(gid[:4]) <= 2100 or gid[4:6] not in ("01", "02", "03", "04"):
-        raise ParseError(path, f"odd game id {gid} in the file name: expected the season's "
-                               "first year then game type 01-04 (e.g. 2018020001)",
-                         field="file name")
-    return f"{LEAGUE}-{gid}"
-
-
-def _csv(data: bytes, present: list[str], typed: bool) -> tuple[pa.Table, list[int]]:
-    """Parse with pyarrow: typed columns (fast path) or all text; rows of the wrong width
-    are skipped and their 1-based line numbers returned."""
-    skipped: list[int] = []
-
-    def skip(row: pacsv.InvalidRow) -> str:
-        skipped.append(row.number if row.number is not None else -1)
-        return "skip"
-
-    types = {c: (_COLUMNS[c] if typed else pa.string()) for c in present}
-    table = pacsv.read_csv(
-        pa.BufferReader(data),
-        read_options=pacsv.ReadOptions(use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
-        convert_options=pacsv.ConvertOptions(include_columns=present, column_types=types,
-                                             strings_can_be_null=True),
-    )
-    return table, skipped
-
-
-def _coerce(path: Path, table: pa.Table, rows: np.ndarray, problems: list[Problem]
-            ) -> pa.Table:
-    """Text columns -> their types; a value that is not a number becomes null + a Problem."""
-    for name in table.column_names:
-        typ = _COLUMNS[name]
-        if pa.types.is_string(typ):
-            continue
-        text = table.column(name).to_pandas()
-        values = pd.to_numeric(text, errors="coerce")
-        bad = text.notna().to_numpy() & values.isna().to_numpy()
-        if bad.any():
-            examples = sorted(set(text[bad].tolist()))[:3]
-            problems.append(Problem(str(path), f"{int(bad.sum())} value(s) that are not numbers "
-                                               f"{examples}: set to null", int(rows[bad][0]),
-                                    name))
-        if pa.types.is_integer(typ):
-            values = values.where(values == values.round())
-        column = pa.array(values.to_numpy(dtype=float), pa.float64(), from_pandas=True)
-        table = table.set_column(table.schema.get_field_index(name), name, column.cast(typ))
-    return table
-
-
-def _read_file(path: Path) -> tuple[pa.Table, np.ndarray, list[Problem]]:
-    """One game's raw table (only the columns we use, missing optional ones as nulls), the
-    0-based data row of each kept row, and the problems met (bad cells nulled, rows of the
-    wrong width skipped)."""
-    data = read_bytes(path)
-    if not data.strip():
-        raise ParseError(path, "empty file")
-    text = decode(path, data)  # names the line of a non-UTF-8 byte
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        raise ParseError(path, f"missing required column(s) {missing}", row=0, field=missing[0])
-    present = [c for c in _COLUMNS if c in header]
-    problems: list[Problem] = []
-    if "Date" not in header:
-        problems.append(Problem(str(path), "no 'Date' column: game dates left null", 0, "Date"))
-    try:
-        try:
-            table, skipped = _csv(data, present, typed=True)
-            typed = True
-        except pa.ArrowInvalid:  # a cell that is not a number: read as text, null it
-            table, skipped = _csv(data, present, typed=False)
-            typed = False
-    except pa.ArrowInvalid as err:
-        raise ParseError(path, f"malformed CSV: {err}") from err
-    lost = {n - 2 for n in skipped}  # line 1 is the header; data rows are 0-based
-    rows = np.array([i for i in range(table.num_rows + len(lost)) if i not in lost][
-        :table.num_rows], dtype=np.int64)
-    if skipped:
-        problems.append(Problem(str(path), f"{len(skipped)} row(s) with the wrong number of "
-                                           "fields skipped", min(lost), rows=len(skipped)))
-    if not typed:
-        table = _coerce(path, table, rows, problems)
-    n = table.num_rows
-    for name, typ in _COLUMNS.items():
-        if name not in present:
-            table = table.append_column(name, pa.nulls(n, typ))
-    return table.select(list(_COLUMNS)), rows, problems
-
-
-def _codes(raw: pa.Table, column: str) -> tuple[np.ndarray, list]:
-    """A string column as (codes, distinct values); code -1 for null."""
-    col = raw.column(column)
-    uniques = pc.unique(col).drop_null()
-    codes = pc.fill_null(pc.index_in(col, value_set=uniques), -1).to_numpy()
-    return codes.astype(np.int64, copy=False), uniques.to_pylist()
-
-
-def _lookup(codes: np.ndarray, values: list, fill: float = np.nan) -> np.ndarray:
-    """Map codes through `values` (one per distinct value); -1 -> fill."""
-    table = np.append(np.asarray(values, dtype=float), fill)
-    return table[codes]
-
-
-def _parse_strength(codes: np.ndarray, values: list) -> tuple[np.ndarray, np.ndarray]:
-    """`HxA` -> (home, away) skaters as float arrays; NaN for junk like 0x0, 1x0, 5x9."""
-    home, away = [], []
-    for text in values:
-        match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", str(text))
-        h, a = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
-        ok = 3 <= h <= 6 and 3 <= a <= 6
-        home.append(h if ok else np.nan)
-        away.append(a if ok else np.nan)
-    return _lookup(codes, home), _lookup(codes, away)
-
-
-def _row_problems(mask: np.ndarray, game: np.ndarray, row: np.ndarray, files: list[str],
-                  message, field: str, strict: bool, rows_skipped: bool) -> list[Problem]:
-    """One Problem per file for the rows in `mask` (ParseError under strict)."""
-    out = []
-    hit_games, first = np.unique(game[mask], return_index=True)
-    counts = np.bincount(game[mask])[hit_games]
-    for g, i, count in zip(hit_games, first, counts, strict=True):
-        first_row = int(row[mask][i])
-        text = message(int(g), int(count))
-        if strict:
-            raise ParseError(files[g], text, row=first_row, field=field)
-        out.append(Problem(files[g], text, first_row, field, rows=int(count) if rows_skipped else 0))
-    return out
-
 
 def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: bool,
                positions: dict[str, str]) -> Ingested:
@@ -272,12 +98,12 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     period = num(raw, "Period")
     shootout = regular[game] & (period == 5)
     bad_period = ~((period >= 1) & (period <= 20))  # NaN included
-    problems = _row_problems(bad_period, game, row, files, lambda g, c: (
+    problems = row_problems(bad_period, game, row, files, lambda g, c: (
         f"{c} row(s) with a missing or impossible period (not 1-20) skipped"), "Period", strict,
         True)
 
     # --- event types: unknown labels are skipped (or fatal under strict)
-    ev_codes, ev_values = _codes(raw, "Event")
+    ev_codes, ev_values = codes(raw, "Event")
     mapped_values = [EVENT_MAP.get(v) for v in ev_values]
     known = np.append(np.array([m is not None for m in mapped_values], dtype=bool), False)[ev_codes]
     labels = np.append(np.asarray(ev_values, dtype=object), None)
@@ -286,7 +112,7 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
         kinds = sorted(set(labels[ev_codes[(game == g) & ~known]].tolist()), key=str)
         return f"unknown event type(s) {kinds[:5]}: {count} row(s) skipped"
 
-    problems += _row_problems(~known & ~bad_period, game, row, files, unknown_message, "Event",
+    problems += row_problems(~known & ~bad_period, game, row, files, unknown_message, "Event",
                               strict, True)
 
     def is_event(label: str) -> np.ndarray:
@@ -296,11 +122,11 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     teams = pc.unique(pa.concat_arrays([raw.column(c).combine_chunks()
                                         for c in ("Home_Team", "Away_Team")])).drop_null()
 
-    def team_codes(column: str) -> np.ndarray:
+    def teamcodes(column: str) -> np.ndarray:
         codes = pc.index_in(raw.column(column), value_set=teams)
         return pc.fill_null(codes, -1).to_numpy().astype(np.int64)
 
-    home_code, away_code, ev_code = (team_codes(c) for c in ("Home_Team", "Away_Team",
+    home_code, away_code, ev_code = (teamcodes(c) for c in ("Home_Team", "Away_Team",
                                                               "Ev_Team"))
     ev_home = np.where((ev_code == home_code) & (ev_code >= 0), 1,
                        np.where((ev_code == away_code) & (ev_code >= 0), 0, -1))
@@ -322,7 +148,7 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     out_of_range = keep & ((np.abs(np.nan_to_num(x_raw)) > schema.RINK_HALF_LENGTH_FT + 1) | (
         np.abs(np.nan_to_num(y_raw)) > schema.RINK_HALF_WIDTH_FT + 1))
     if out_of_range.any():
-        problems += _row_problems(
+        problems += row_problems(
             out_of_range, game, row, files,
             lambda g, c: f"{c} coordinate(s) outside the rink set to null", "xC", strict, False)
         x_raw = np.where(out_of_range, np.nan, x_raw)
@@ -338,13 +164,13 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     y = y_raw * direction
 
     # --- manpower and score from the acting team's view
-    sk_home, sk_away = _parse_strength(*_codes(raw, "Strength"))
+    sk_home, sk_away = parse_strength(*codes(raw, "Strength"))
     score_home = num(raw, "Home_Score")
     score_away = num(raw, "Away_Score")
     bad_score = keep & ((np.abs(np.nan_to_num(score_home)) > 99) | (score_home < 0) | (
         np.abs(np.nan_to_num(score_away)) > 99) | (score_away < 0))
     if bad_score.any():
-        problems += _row_problems(bad_score, game, row, files, lambda g, c: (
+        problems += row_problems(bad_score, game, row, files, lambda g, c: (
             f"{c} score(s) outside 0-99 set to null"), "Home_Score", strict, False)
         score_home = np.where(bad_score, np.nan, score_home)
         score_away = np.where(bad_score, np.nan, score_away)
@@ -373,7 +199,7 @@ def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: boo
     period_seconds = np.where(np.isfinite(period_seconds), period_seconds, np.nan)
     game_seconds = (period - 1) * 1200.0 + period_seconds
 
-    date_codes, date_values = _codes(raw, "Date")
+    date_codes, date_values = codes(raw, "Date")
     parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
     dates = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
     game_date = dates.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
@@ -460,8 +286,8 @@ def read(
 
     def load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:
         try:
-            gid = _game_id(path)
-            table, rows, found = _read_file(path)
+            gid = game_id_of(path)
+            table, rows, found = read_file(path)
             if table.num_rows == 0:
                 raise ParseError(path, "header-only file: no events", row=0)
             return gid, table, rows, found

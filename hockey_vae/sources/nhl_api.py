@@ -45,6 +45,16 @@ from hockey_vae.sources.base import (
     load_json,
     read_many,
 )
+from hockey_vae.sources.nhl_api_fields import (
+    OUTCOMES,
+    POSITIONS,
+    ROLES,
+    TYPE_MAP,
+    id_key,
+    name_of,
+    obj,
+    skaters_of,
+)
 from hockey_vae.sources.nhl_shifts import OnIce, clock_seconds
 
 __all__ = ["read", "read_game", "OnIce", "TYPE_MAP", "LEAGUE"]
@@ -53,43 +63,6 @@ log = logging.getLogger(__name__)
 
 LEAGUE = "NHL"
 
-# typeDescKey -> canonical event type. Shootout-only keys are handled separately.
-TYPE_MAP: dict[str, str] = {
-    "faceoff": "faceoff",
-    "shot-on-goal": "shot",
-    "missed-shot": "missed_shot",
-    "blocked-shot": "blocked_shot",
-    "goal": "goal",
-    "hit": "hit",
-    "giveaway": "giveaway",
-    "takeaway": "takeaway",
-    "penalty": "penalty",
-    "delayed-penalty": "delayed_penalty",
-    "failed-shot-attempt": "penalty_shot",  # a missed penalty shot outside the shootout
-    "stoppage": "stoppage",
-    "period-start": "period_start",
-    "period-end": "period_end",
-    "game-start": "game_start",
-    "game-end": "game_end",
-    "challenge": "challenge",
-}
-
-# Canonical type -> (acting role id, secondary role id) in `details`.
-_ROLES: dict[str, tuple[str, str | None]] = {
-    "faceoff": ("winningPlayerId", "losingPlayerId"),
-    "shot": ("shootingPlayerId", "goalieInNetId"),
-    "missed_shot": ("shootingPlayerId", "goalieInNetId"),
-    "blocked_shot": ("blockingPlayerId", "shootingPlayerId"),
-    "goal": ("scoringPlayerId", "assist1PlayerId"),
-    "penalty_shot": ("shootingPlayerId", "goalieInNetId"),
-    "hit": ("hittingPlayerId", "hitteePlayerId"),
-    "giveaway": ("playerId", None),
-    "takeaway": ("playerId", None),
-    "penalty": ("committedByPlayerId", "drawnByPlayerId"),
-}
-
-_POSITIONS = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G", "LW": "LW", "RW": "RW"}
-_OUTCOMES = {"REG": "regulation", "OT": "overtime", "SO": "shootout"}
 _FINAL_STATES = {"OFF", "FINAL"}
 _NOT_PBP = ("schedule_", "shifts_")  # companion files written by `hockey-vae fetch nhl`
 _PERIOD_SECONDS = 1200  # regulation period; game_seconds = (period - 1) * 1200 + elapsed
@@ -152,29 +125,6 @@ def read_game(path: PathLike, *, strict: bool = False,
     return game.parse()
 
 
-def _name(spot: dict) -> str | None:
-    first, last = (_obj(spot.get(k)).get("default") for k in ("firstName", "lastName"))
-    return " ".join(str(p) for p in (first, last) if p) or None
-
-
-def _obj(value: Any) -> dict:
-    """`value` if it is a JSON object, else an empty one (missing optional structure)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _key(value: Any) -> int | str | None:
-    """A player or team id usable as a dict key (ints and strings); None otherwise."""
-    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-
-
-def _skaters(code: Any) -> tuple[int, int] | None:
-    """(away skaters, home skaters) from a 4-digit situationCode, or None if malformed."""
-    text = str(code) if code is not None else ""
-    if len(text) != 4 or not text.isdigit():
-        return None
-    return int(text[1]), int(text[2])
-
-
 class _Game:
     """The state of parsing one game file (kept in one place to keep functions short)."""
 
@@ -189,7 +139,7 @@ class _Game:
         self.date = self._date(doc.get("gameDate"))
         try:
             home, away = doc["homeTeam"], doc["awayTeam"]
-            self.home_id, self.away_id = _key(home["id"]), _key(away["id"])
+            self.home_id, self.away_id = id_key(home["id"]), id_key(away["id"])
             self.abbrev = {self.home_id: str(home["abbrev"]), self.away_id: str(away["abbrev"])}
         except (KeyError, TypeError) as err:
             raise ParseError(path, "missing team id or abbrev", field="homeTeam/awayTeam") from err
@@ -199,8 +149,8 @@ class _Game:
         if not isinstance(spots, list):
             self._note(None, "rosterSpots", "'rosterSpots' is not a list: roster left empty")
             spots = []
-        self.spots = {_key(s.get("playerId")): s for s in spots
-                      if isinstance(s, dict) and _key(s.get("playerId")) is not None}
+        self.spots = {id_key(s.get("playerId")): s for s in spots
+                      if isinstance(s, dict) and id_key(s.get("playerId")) is not None}
 
     def _date(self, value: Any) -> dt.date | None:
         if value is None:
@@ -293,7 +243,7 @@ class _Game:
         if not isinstance(details, dict):
             self._bad_row(i, "details", f"details is a {type(details).__name__}, not an object")
             return None
-        player_key, player2_key = _ROLES.get(kind, (None, None))
+        player_key, player2_key = ROLES.get(kind, (None, None))
         player, player2 = (self._player(i, details, k) for k in (player_key, player2_key))
         team = self._team(kind, player, details)
         row = {
@@ -302,9 +252,9 @@ class _Game:
             "game_seconds": (period - 1) * _PERIOD_SECONDS + seconds,
             "event_type": kind, "source_event_type": key,
             "player_id": None if player is None else str(player),
-            "player_name": _name(self.spots.get(player, {})),
+            "player_name": name_of(self.spots.get(player, {})),
             "player2_id": None if player2 is None else str(player2),
-            "player2_name": _name(self.spots.get(player2, {})),
+            "player2_name": name_of(self.spots.get(player2, {})),
             "detail": self._detail(kind, details),
         }
         if team is not None:
@@ -316,16 +266,16 @@ class _Game:
     def _player(self, i: int, details: dict, key: str | None) -> int | str | None:
         """The id under `key` in a play's details; a value that is no id is noted, nulled."""
         value = details.get(key) if key else None
-        if value is not None and _key(value) is None:
+        if value is not None and id_key(value) is None:
             self._note(i, key or "details", f"{key} {value!r} is not an id: left null")
-        return _key(value)
+        return id_key(value)
 
     def _team(self, kind: str, player: Any, details: dict) -> int | None:
         """Acting team id: the acting player's team, else from eventOwnerTeamId."""
         spot = self.spots.get(player)
         if spot is not None and spot.get("teamId") in self.abbrev:
             return spot["teamId"]
-        owner = _key(details.get("eventOwnerTeamId"))
+        owner = id_key(details.get("eventOwnerTeamId"))
         if owner not in self.abbrev:
             return None
         if kind == "blocked_shot":  # the owner is the shooting team
@@ -343,7 +293,7 @@ class _Game:
             faceoff = row["event_type"] == "faceoff"
             row["on_ice_for"] = self.on_ice.at(*args, team, faceoff)
             row["on_ice_against"] = self.on_ice.at(*args, opponent, faceoff)
-        skaters = _skaters(play.get("situationCode"))
+        skaters = skaters_of(play.get("situationCode"))
         if skaters is not None:
             away_sk, home_sk = skaters
             row["skaters_for"], row["skaters_against"] = (
@@ -390,13 +340,13 @@ class _Game:
         winner = decided = None
         if doc.get("gameState") in _FINAL_STATES and home_goals != away_goals:
             winner = "home" if home_goals > away_goals else "away"
-            last = _obj(doc.get("gameOutcome")).get("lastPeriodType")
+            last = obj(doc.get("gameOutcome")).get("lastPeriodType")
             ordered = [p for p in plays if isinstance(p, dict)
                        and isinstance(p.get("sortOrder"), (int, float))]
             if last is None and ordered:
-                last = _obj(max(ordered, key=lambda p: p["sortOrder"]).get(
+                last = obj(max(ordered, key=lambda p: p["sortOrder"]).get(
                     "periodDescriptor")).get("periodType")
-            decided = _OUTCOMES.get(last) if isinstance(last, str) else None
+            decided = OUTCOMES.get(last) if isinstance(last, str) else None
         if decided != "shootout" and (home_goals, away_goals) != (score[self.home_id],
                                                                   score[self.away_id]):
             self.problems.append(Problem(
@@ -419,9 +369,9 @@ class _Game:
 
     def _rosters(self) -> pa.Table:
         rows = [
-            {"game_id": self.game_id, "team": self.abbrev.get(_key(spot.get("teamId"))),
-             "player_id": str(pid), "player_name": _name(spot),
-             "position": _POSITIONS.get(spot.get("positionCode"))
+            {"game_id": self.game_id, "team": self.abbrev.get(id_key(spot.get("teamId"))),
+             "player_id": str(pid), "player_name": name_of(spot),
+             "position": POSITIONS.get(spot.get("positionCode"))
              if isinstance(spot.get("positionCode"), str) else None}
             for pid, spot in sorted(self.spots.items(), key=lambda kv: str(kv[0]))
         ]

@@ -6,6 +6,7 @@ table of all games at once (numpy/pyarrow, no per-row Python).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -16,10 +17,11 @@ import pyarrow.parquet as pq
 
 from hockey_vae import schema
 from hockey_vae.io import PathLike, expand_paths
-from hockey_vae.sources.base import ParseError
+from hockey_vae.sources.base import ParseError, Problem
 
 __all__ = ["LEAGUE", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
-           "int_array", "games_table", "rosters_table", "read_positions", "directions"]
+           "int_array", "games_table", "rosters_table", "read_positions", "directions",
+           "codes", "lookup", "parse_strength", "row_problems"]
 
 LEAGUE = "NHL"
 _SIDES = ("home", "away")
@@ -194,3 +196,44 @@ def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.
     out = np.where(np.isnan(own), np.where(np.isnan(opp), by_zone, opp), own)
     out[out == 0] = np.nan
     return np.where(acting_home >= 0, out, np.nan)
+
+
+def codes(raw: pa.Table, column: str) -> tuple[np.ndarray, list]:
+    """A string column as (codes, distinct values); code -1 for null."""
+    col = raw.column(column)
+    uniques = pc.unique(col).drop_null()
+    codes = pc.fill_null(pc.index_in(col, value_set=uniques), -1).to_numpy()
+    return codes.astype(np.int64, copy=False), uniques.to_pylist()
+
+
+def lookup(codes: np.ndarray, values: list, fill: float = np.nan) -> np.ndarray:
+    """Map codes through `values` (one per distinct value); -1 -> fill."""
+    table = np.append(np.asarray(values, dtype=float), fill)
+    return table[codes]
+
+
+def parse_strength(codes: np.ndarray, values: list) -> tuple[np.ndarray, np.ndarray]:
+    """`HxA` -> (home, away) skaters as float arrays; NaN for junk like 0x0, 1x0, 5x9."""
+    home, away = [], []
+    for text in values:
+        match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", str(text))
+        h, a = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+        ok = 3 <= h <= 6 and 3 <= a <= 6
+        home.append(h if ok else np.nan)
+        away.append(a if ok else np.nan)
+    return lookup(codes, home), lookup(codes, away)
+
+
+def row_problems(mask: np.ndarray, game: np.ndarray, row: np.ndarray, files: list[str],
+                  message, field: str, strict: bool, rows_skipped: bool) -> list[Problem]:
+    """One Problem per file for the rows in `mask` (ParseError under strict)."""
+    out = []
+    hit_games, first = np.unique(game[mask], return_index=True)
+    counts = np.bincount(game[mask])[hit_games]
+    for g, i, count in zip(hit_games, first, counts, strict=True):
+        first_row = int(row[mask][i])
+        text = message(int(g), int(count))
+        if strict:
+            raise ParseError(files[g], text, row=first_row, field=field)
+        out.append(Problem(files[g], text, first_row, field, rows=int(count) if rows_skipped else 0))
+    return out
