@@ -38,6 +38,7 @@ from hockey_vae.sources.base import (
 )
 from hockey_vae.sources.scraper_read import game_id_of, read_file
 from hockey_vae.sources.scraper_tables import (
+    EVENT_MAP,
     LEAGUE,
     ON_ICE,
     codes,
@@ -57,207 +58,201 @@ __all__ = ["read", "EVENT_MAP", "read_positions"]
 
 log = logging.getLogger(__name__)
 
-# Raw `Event` label -> canonical event type.
-EVENT_MAP: dict[str, str] = {
-    "FAC": "faceoff",
-    "SHOT": "shot",
-    "MISS": "missed_shot",
-    "BLOCK": "blocked_shot",
-    "GOAL": "goal",
-    "HIT": "hit",
-    "GIVE": "giveaway",
-    "TAKE": "takeaway",
-    "PENL": "penalty",
-    "DELPEN": "delayed_penalty",
-    "STOP": "stoppage",
-    "EISTR": "stoppage",  # early intermission start
-    "EIEND": "stoppage",  # early intermission end
-    "EGPID": "stoppage",  # emergency goaltender entry (one row in 2017-19)
-    "PSTR": "period_start",
-    "PEND": "period_end",
-    "GEND": "game_end",
-    "GOFF": "game_end",  # game official
-    "PGSTR": "game_start",  # pre-game start
-    "PGEND": "game_start",
-    "ANTHEM": "game_start",
-    "CHL": "challenge",
-    "SOC": "shootout_attempt",  # shootout complete; only in shootouts, which are dropped
-    "SPC": "stoppage",  # special (e.g. video review)
-}
 
 _READ_THREADS = 2
 
 def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: bool,
                positions: dict[str, str]) -> Ingested:
     """All games at once: raw hockey_scraper columns -> canonical tables."""
-    n = raw.num_rows
-    game = raw.column("_game").to_numpy()
-    row = raw.column("_row").to_numpy()
-    game_id_arr = np.array(game_ids, dtype=object)
-    regular = np.array([g[8:10] == "02" for g in game_ids], dtype=bool)
-    period = num(raw, "Period")
-    shootout = regular[game] & (period == 5)
-    bad_period = ~((period >= 1) & (period <= 20))  # NaN included
-    problems = row_problems(bad_period, game, row, files, lambda g, c: (
-        f"{c} row(s) with a missing or impossible period (not 1-20) skipped"), "Period", strict,
-        True)
+    return _Normaliser(raw, files, game_ids, strict).run(positions)
 
-    # --- event types: unknown labels are skipped (or fatal under strict)
-    ev_codes, ev_values = codes(raw, "Event")
-    mapped_values = [EVENT_MAP.get(v) for v in ev_values]
-    known = np.append(np.array([m is not None for m in mapped_values], dtype=bool), False)[ev_codes]
-    labels = np.append(np.asarray(ev_values, dtype=object), None)
 
-    def unknown_message(g: int, count: int) -> str:
-        kinds = sorted(set(labels[ev_codes[(game == g) & ~known]].tolist()), key=str)
-        return f"unknown event type(s) {kinds[:5]}: {count} row(s) skipped"
+class _Normaliser:
+    """One vectorised pass over the raw rows of all games; each step is a method."""
 
-    problems += row_problems(~known & ~bad_period, game, row, files, unknown_message, "Event",
-                              strict, True)
+    def __init__(self, raw: pa.Table, files: list[str], game_ids: list[str], strict: bool):
+        self.raw, self.files, self.game_ids, self.strict = raw, files, game_ids, strict
+        self.game = raw.column("_game").to_numpy()
+        self.row = raw.column("_row").to_numpy()
+        regular = np.array([g[8:10] == "02" for g in game_ids], dtype=bool)
+        self.period = num(raw, "Period")
+        self.shootout = regular[self.game] & (self.period == 5)
+        self.problems: list[Problem] = []
 
-    def is_event(label: str) -> np.ndarray:
-        return ev_codes == (ev_values.index(label) if label in ev_values else -2)
+    def _report(self, mask: np.ndarray, message, field: str, skipped: bool) -> None:
+        self.problems += row_problems(mask, self.game, self.row, self.files, message, field,
+                                      self.strict, skipped)
 
-    # --- acting team (BLOCK: the blocker's team, i.e. not Ev_Team)
-    teams = pc.unique(pa.concat_arrays([raw.column(c).combine_chunks()
-                                        for c in ("Home_Team", "Away_Team")])).drop_null()
+    def is_event(self, label: str) -> np.ndarray:
+        return self.ev_codes == (self.ev_values.index(label) if label in self.ev_values else -2)
 
-    def teamcodes(column: str) -> np.ndarray:
-        codes = pc.index_in(raw.column(column), value_set=teams)
-        return pc.fill_null(codes, -1).to_numpy().astype(np.int64)
+    def kinds(self) -> None:
+        """Event types; rows with an impossible period or an unknown label are dropped."""
+        bad_period = ~((self.period >= 1) & (self.period <= 20))  # NaN included
+        self._report(bad_period, lambda g, c: (
+            f"{c} row(s) with a missing or impossible period (not 1-20) skipped"), "Period", True)
+        self.ev_codes, self.ev_values = codes(self.raw, "Event")
+        self.mapped_values = [EVENT_MAP.get(v) for v in self.ev_values]
+        known = np.append(np.array([m is not None for m in self.mapped_values], dtype=bool),
+                          False)[self.ev_codes]
+        labels = np.append(np.asarray(self.ev_values, dtype=object), None)
 
-    home_code, away_code, ev_code = (teamcodes(c) for c in ("Home_Team", "Away_Team",
-                                                              "Ev_Team"))
-    ev_home = np.where((ev_code == home_code) & (ev_code >= 0), 1,
-                       np.where((ev_code == away_code) & (ev_code >= 0), 0, -1))
-    is_block = is_event("BLOCK")
-    p1 = num(raw, "p1_ID")
-    home_ice = np.column_stack([num(raw, c) for c in ON_ICE["home"]])
-    away_ice = np.column_stack([num(raw, c) for c in ON_ICE["away"]])
-    p1_home = (home_ice == p1[:, None]).any(axis=1)
-    p1_away = (away_ice == p1[:, None]).any(axis=1)
-    block_home = np.where(p1_home, 1, np.where(p1_away, 0, np.where(ev_home >= 0, 1 - ev_home, -1)))
-    acting_home = np.where(is_block, block_home, ev_home).astype(np.int64)
-    has_team = acting_home >= 0
-    ah = acting_home == 1
+        def unknown_message(g: int, count: int) -> str:
+            kinds = sorted(set(labels[self.ev_codes[(self.game == g) & ~known]].tolist()),
+                           key=str)
+            return f"unknown event type(s) {kinds[:5]}: {count} row(s) skipped"
 
-    # --- coordinates, rotated; out-of-range raw values become null
-    x_raw = num(raw, "xC")
-    y_raw = num(raw, "yC")
-    keep = known & ~shootout & ~bad_period
-    out_of_range = keep & ((np.abs(np.nan_to_num(x_raw)) > schema.RINK_HALF_LENGTH_FT + 1) | (
-        np.abs(np.nan_to_num(y_raw)) > schema.RINK_HALF_WIDTH_FT + 1))
-    if out_of_range.any():
-        problems += row_problems(
-            out_of_range, game, row, files,
-            lambda g, c: f"{c} coordinate(s) outside the rink set to null", "xC", strict, False)
-        x_raw = np.where(out_of_range, np.nan, x_raw)
-        y_raw = np.where(out_of_range, np.nan, y_raw)
-    shots = is_event("SHOT") | is_event("MISS") | is_event("GOAL") | is_block
-    shooter_home = np.where(is_block, 1 - acting_home, acting_home)
-    is_shot = shots & has_team & keep & ~np.isnan(x_raw)
-    off = (pc.fill_null(pc.equal(raw.column("Ev_Zone"), "Off"), False).to_numpy()
-           & has_team & (np.abs(np.nan_to_num(x_raw)) > 25))
-    direction = directions(game, period.astype(np.int64), x_raw, is_shot, shooter_home,
-                            acting_home, off)
-    x = x_raw * direction
-    y = y_raw * direction
+        self._report(~known & ~bad_period, unknown_message, "Event", True)
+        self.keep = known & ~self.shootout & ~bad_period
 
-    # --- manpower and score from the acting team's view
-    sk_home, sk_away = parse_strength(*codes(raw, "Strength"))
-    score_home = num(raw, "Home_Score")
-    score_away = num(raw, "Away_Score")
-    bad_score = keep & ((np.abs(np.nan_to_num(score_home)) > 99) | (score_home < 0) | (
-        np.abs(np.nan_to_num(score_away)) > 99) | (score_away < 0))
-    if bad_score.any():
-        problems += row_problems(bad_score, game, row, files, lambda g, c: (
-            f"{c} score(s) outside 0-99 set to null"), "Home_Score", strict, False)
-        score_home = np.where(bad_score, np.nan, score_home)
-        score_away = np.where(bad_score, np.nan, score_away)
+    def acting(self) -> None:
+        """Acting team per row (BLOCK: the blocker's team, i.e. not Ev_Team)."""
+        raw = self.raw
+        self.teams = pc.unique(pa.concat_arrays([raw.column(c).combine_chunks()
+                                                 for c in ("Home_Team", "Away_Team")])).drop_null()
 
-    def view(home_vals: np.ndarray, away_vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        f = np.where(ah, home_vals, away_vals)
-        a = np.where(ah, away_vals, home_vals)
-        return np.where(has_team, f, np.nan), np.where(has_team, a, np.nan)
+        def team_codes(column: str) -> np.ndarray:
+            found = pc.index_in(raw.column(column), value_set=self.teams)
+            return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
-    skaters_for, skaters_against = view(sk_home, sk_away)
-    goals_for, goals_against = view(score_home, score_away)
+        self.home_code, self.away_code, ev_code = (team_codes(c) for c in (
+            "Home_Team", "Away_Team", "Ev_Team"))
+        self.ev_home = np.where((ev_code == self.home_code) & (ev_code >= 0), 1,
+                                np.where((ev_code == self.away_code) & (ev_code >= 0), 0, -1))
+        self.is_block = self.is_event("BLOCK")
+        self.p1 = num(raw, "p1_ID")
+        self.home_ice = np.column_stack([num(raw, c) for c in ON_ICE["home"]])
+        self.away_ice = np.column_stack([num(raw, c) for c in ON_ICE["away"]])
+        p1_home = (self.home_ice == self.p1[:, None]).any(axis=1)
+        p1_away = (self.away_ice == self.p1[:, None]).any(axis=1)
+        block_home = np.where(p1_home, 1, np.where(p1_away, 0, np.where(
+            self.ev_home >= 0, 1 - self.ev_home, -1)))
+        self.acting_home = np.where(self.is_block, block_home, self.ev_home).astype(np.int64)
+        self.has_team = self.acting_home >= 0
+        self.ah = self.acting_home == 1
 
-    # --- on-ice lists from the acting team's view (null for team-less events)
-    no_team = ~has_team[:, None]
-    on_for = list_column(np.where(no_team, np.nan, np.where(ah[:, None], home_ice, away_ice)),
-                          ~has_team)
-    on_against = list_column(np.where(no_team, np.nan,
-                                       np.where(ah[:, None], away_ice, home_ice)), ~has_team)
-    home_team = raw.column("Home_Team").combine_chunks()
-    away_team = raw.column("Away_Team").combine_chunks()
-    team_code = np.where(ah, home_code, away_code)
-    opp_code = np.where(ah, away_code, home_code)
-    team = teams.take(pa.array(team_code, mask=~has_team | (team_code < 0)))
-    opponent = teams.take(pa.array(opp_code, mask=~has_team | (opp_code < 0)))
-    period_seconds = num(raw, "Seconds_Elapsed")
-    period_seconds = np.where(np.isfinite(period_seconds), period_seconds, np.nan)
-    game_seconds = (period - 1) * 1200.0 + period_seconds
+    def coordinates(self) -> None:
+        """x, y rotated toward the acting team's attack; out-of-range raw values -> null."""
+        x_raw, y_raw, keep = num(self.raw, "xC"), num(self.raw, "yC"), self.keep
+        out_of_range = keep & ((np.abs(np.nan_to_num(x_raw)) > schema.RINK_HALF_LENGTH_FT + 1)
+                               | (np.abs(np.nan_to_num(y_raw)) > schema.RINK_HALF_WIDTH_FT + 1))
+        if out_of_range.any():
+            self._report(out_of_range, lambda g, c: (
+                f"{c} coordinate(s) outside the rink set to null"), "xC", False)
+            x_raw = np.where(out_of_range, np.nan, x_raw)
+            y_raw = np.where(out_of_range, np.nan, y_raw)
+        shots = self.is_event("SHOT") | self.is_event("MISS") | self.is_event("GOAL")
+        shooter_home = np.where(self.is_block, 1 - self.acting_home, self.acting_home)
+        is_shot = (shots | self.is_block) & self.has_team & keep & ~np.isnan(x_raw)
+        off = (pc.fill_null(pc.equal(self.raw.column("Ev_Zone"), "Off"), False).to_numpy()
+               & self.has_team & (np.abs(np.nan_to_num(x_raw)) > 25))
+        direction = directions(self.game, self.period.astype(np.int64), x_raw, is_shot,
+                               shooter_home, self.acting_home, off)
+        self.x, self.y = x_raw * direction, y_raw * direction
 
-    date_codes, date_values = codes(raw, "Date")
-    parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
-    dates = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
-    game_date = dates.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
+    def scores(self) -> None:
+        """Manpower and score; a score outside 0-99 becomes null with a Problem."""
+        self.sk_home, self.sk_away = parse_strength(*codes(self.raw, "Strength"))
+        home, away = num(self.raw, "Home_Score"), num(self.raw, "Away_Score")
+        bad = self.keep & ((np.abs(np.nan_to_num(home)) > 99) | (home < 0)
+                           | (np.abs(np.nan_to_num(away)) > 99) | (away < 0))
+        if bad.any():
+            self._report(bad, lambda g, c: f"{c} score(s) outside 0-99 set to null",
+                         "Home_Score", False)
+        self.score_home = np.where(bad, np.nan, home)
+        self.score_away = np.where(bad, np.nan, away)
 
-    season = np.array([f"{g[4:8]}{int(g[4:8]) + 1}" for g in game_ids], dtype=object)
-    mapped = pa.array(mapped_values + [None], pa.string()).take(
-        pa.array(np.where(ev_codes < 0, len(ev_values), ev_codes)))
-    events = pa.table({
-        "game_id": pa.array(game_id_arr[game], pa.string()),
-        "league": pa.array(np.full(n, LEAGUE, dtype=object), pa.string()),
-        "season": pa.array(season[game], pa.string()),
-        "game_date": game_date,
-        "event_idx": pa.array(np.zeros(n, dtype=np.int32)),
-        "period": int_array(period, pa.int8()),
-        "period_seconds": pa.array(period_seconds, pa.float32(), from_pandas=True),
-        "game_seconds": pa.array(game_seconds, pa.float32(), from_pandas=True),
-        "event_type": mapped,
-        "source_event_type": raw.column("Event"),
-        "team": team,
-        "opponent": opponent,
-        "is_home": pa.array(ah, pa.bool_(), mask=~has_team),
-        "player_id": ids_to_str(p1),
-        "player_name": raw.column("p1_name"),
-        "player2_id": ids_to_str(num(raw, "p2_ID")),
-        "player2_name": raw.column("p2_name"),
-        "x": pa.array(x, pa.float32(), from_pandas=True),
-        "y": pa.array(y, pa.float32(), from_pandas=True),
-        "goals_for": int_array(goals_for, pa.int16()),
-        "goals_against": int_array(goals_against, pa.int16()),
-        "skaters_for": int_array(skaters_for, pa.int8()),
-        "skaters_against": int_array(skaters_against, pa.int8()),
-        "detail": raw.column("Type"),
-        "on_ice_for": on_for,
-        "on_ice_against": on_against,
-    })
-    events = events.filter(pa.array(keep))
-    # 0-based index within each game, in file order (rows are grouped by game already)
-    kept_game = game[keep]
-    starts = np.r_[0, np.flatnonzero(kept_game[1:] != kept_game[:-1]) + 1]
-    counts = np.diff(np.r_[starts, len(kept_game)])
-    event_idx = np.arange(len(kept_game)) - np.repeat(starts, counts)
-    events = events.set_column(events.schema.get_field_index("event_idx"), "event_idx",
-                               pa.array(event_idx.astype(np.int32)))
-    events = events.cast(schema.EVENTS)
+    def view(self, home_vals: np.ndarray, away_vals: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """(for, against) from the acting team's view; NaN for team-less rows."""
+        f = np.where(self.ah, home_vals, away_vals)
+        a = np.where(self.ah, away_vals, home_vals)
+        return np.where(self.has_team, f, np.nan), np.where(self.has_team, a, np.nan)
 
-    goal = is_event("GOAL")
-    first = np.r_[0, np.flatnonzero(game[1:] != game[:-1]) + 1]
-    games = games_table(game, game_ids, shootout, goal, ev_home, period, score_home, score_away,
-                   home_team.take(pa.array(first)), away_team.take(pa.array(first)),
-                   game_date.take(pa.array(first)))
-    p2_home = np.where(goal, acting_home, 1 - acting_home)
-    rosters = rosters_table(raw, game, game_ids, home_ice, away_ice,
-                       [("p1", acting_home), ("p2", p2_home), ("p3", acting_home)],
-                       games.column("home_team").combine_chunks(),
-                       games.column("away_team").combine_chunks(), positions)
-    return Ingested(events=events, games=games, rosters=rosters, problems=problems,
-                    shootout_rows=int(shootout.sum()),
-                    shootout_games=len(np.unique(game[shootout])))
+    def dates(self) -> pa.Array:
+        date_codes, date_values = codes(self.raw, "Date")
+        parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
+        days = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
+        return days.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
+
+    def events(self, game_date: pa.Array) -> pa.Table:
+        """The canonical events table of the kept rows, event_idx per game in file order."""
+        raw, game, ah, has_team = self.raw, self.game, self.ah, self.has_team
+        n = raw.num_rows
+        skaters_for, skaters_against = self.view(self.sk_home, self.sk_away)
+        goals_for, goals_against = self.view(self.score_home, self.score_away)
+        no_team = ~has_team[:, None]
+        on_for = list_column(np.where(no_team, np.nan, np.where(
+            ah[:, None], self.home_ice, self.away_ice)), ~has_team)
+        on_against = list_column(np.where(no_team, np.nan, np.where(
+            ah[:, None], self.away_ice, self.home_ice)), ~has_team)
+        team_code = np.where(ah, self.home_code, self.away_code)
+        opp_code = np.where(ah, self.away_code, self.home_code)
+        period_seconds = num(raw, "Seconds_Elapsed")
+        period_seconds = np.where(np.isfinite(period_seconds), period_seconds, np.nan)
+        season = np.array([f"{g[4:8]}{int(g[4:8]) + 1}" for g in self.game_ids], dtype=object)
+        events = pa.table({
+            "game_id": pa.array(np.array(self.game_ids, dtype=object)[game], pa.string()),
+            "league": pa.array(np.full(n, LEAGUE, dtype=object), pa.string()),
+            "season": pa.array(season[game], pa.string()),
+            "game_date": game_date,
+            "event_idx": pa.array(np.zeros(n, dtype=np.int32)),
+            "period": int_array(self.period, pa.int8()),
+            "period_seconds": pa.array(period_seconds, pa.float32(), from_pandas=True),
+            "game_seconds": pa.array((self.period - 1) * 1200.0 + period_seconds, pa.float32(),
+                                     from_pandas=True),
+            "event_type": pa.array(self.mapped_values + [None], pa.string()).take(
+                pa.array(np.where(self.ev_codes < 0, len(self.ev_values), self.ev_codes))),
+            "source_event_type": raw.column("Event"),
+            "team": self.teams.take(pa.array(team_code, mask=~has_team | (team_code < 0))),
+            "opponent": self.teams.take(pa.array(opp_code, mask=~has_team | (opp_code < 0))),
+            "is_home": pa.array(ah, pa.bool_(), mask=~has_team),
+            "player_id": ids_to_str(self.p1),
+            "player_name": raw.column("p1_name"),
+            "player2_id": ids_to_str(num(raw, "p2_ID")),
+            "player2_name": raw.column("p2_name"),
+            "x": pa.array(self.x, pa.float32(), from_pandas=True),
+            "y": pa.array(self.y, pa.float32(), from_pandas=True),
+            "goals_for": int_array(goals_for, pa.int16()),
+            "goals_against": int_array(goals_against, pa.int16()),
+            "skaters_for": int_array(skaters_for, pa.int8()),
+            "skaters_against": int_array(skaters_against, pa.int8()),
+            "detail": raw.column("Type"),
+            "on_ice_for": on_for,
+            "on_ice_against": on_against,
+        }).filter(pa.array(self.keep))
+        kept_game = game[self.keep]  # rows are grouped by game already
+        starts = np.r_[0, np.flatnonzero(kept_game[1:] != kept_game[:-1]) + 1]
+        counts = np.diff(np.r_[starts, len(kept_game)])
+        event_idx = np.arange(len(kept_game)) - np.repeat(starts, counts)
+        events = events.set_column(events.schema.get_field_index("event_idx"), "event_idx",
+                                   pa.array(event_idx.astype(np.int32)))
+        return events.cast(schema.EVENTS)
+
+    def run(self, positions: dict[str, str]) -> Ingested:
+        """Every step, then the events, games and rosters tables."""
+        self.kinds()
+        self.acting()
+        self.coordinates()
+        self.scores()
+        game_date = self.dates()
+        events = self.events(game_date)
+        game, goal = self.game, self.is_event("GOAL")
+        first = pa.array(np.r_[0, np.flatnonzero(game[1:] != game[:-1]) + 1])
+        games = games_table(game, self.game_ids, self.shootout, goal, self.ev_home, self.period,
+                            self.score_home, self.score_away,
+                            self.raw.column("Home_Team").combine_chunks().take(first),
+                            self.raw.column("Away_Team").combine_chunks().take(first),
+                            game_date.take(first))
+        p2_home = np.where(goal, self.acting_home, 1 - self.acting_home)
+        rosters = rosters_table(self.raw, game, self.game_ids, self.home_ice, self.away_ice,
+                                [("p1", self.acting_home), ("p2", p2_home),
+                                 ("p3", self.acting_home)],
+                                games.column("home_team").combine_chunks(),
+                                games.column("away_team").combine_chunks(), positions)
+        return Ingested(events=events, games=games, rosters=rosters, problems=self.problems,
+                        shootout_rows=int(self.shootout.sum()),
+                        shootout_games=len(np.unique(game[self.shootout])))
 
 
 def read(

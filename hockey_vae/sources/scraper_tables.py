@@ -19,11 +19,39 @@ from hockey_vae import schema
 from hockey_vae.io import PathLike, expand_paths
 from hockey_vae.sources.base import ParseError, Problem
 
-__all__ = ["LEAGUE", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
+__all__ = ["LEAGUE", "EVENT_MAP", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
            "int_array", "games_table", "rosters_table", "read_positions", "directions",
            "codes", "lookup", "parse_strength", "row_problems"]
 
 LEAGUE = "NHL"
+
+# Raw `Event` label -> canonical event type.
+EVENT_MAP: dict[str, str] = {
+    "FAC": "faceoff",
+    "SHOT": "shot",
+    "MISS": "missed_shot",
+    "BLOCK": "blocked_shot",
+    "GOAL": "goal",
+    "HIT": "hit",
+    "GIVE": "giveaway",
+    "TAKE": "takeaway",
+    "PENL": "penalty",
+    "DELPEN": "delayed_penalty",
+    "STOP": "stoppage",
+    "EISTR": "stoppage",  # early intermission start
+    "EIEND": "stoppage",  # early intermission end
+    "EGPID": "stoppage",  # emergency goaltender entry (one row in 2017-19)
+    "PSTR": "period_start",
+    "PEND": "period_end",
+    "GEND": "game_end",
+    "GOFF": "game_end",  # game official
+    "PGSTR": "game_start",  # pre-game start
+    "PGEND": "game_start",
+    "ANTHEM": "game_start",
+    "CHL": "challenge",
+    "SOC": "shootout_attempt",  # shootout complete; only in shootouts, which are dropped
+    "SPC": "stoppage",  # special (e.g. video review)
+}
 _SIDES = ("home", "away")
 ON_ICE = {s: [f"{s}Player{i}_id" for i in range(1, 7)] for s in _SIDES}
 ON_ICE_NAMES = {s: [f"{s}Player{i}" for i in range(1, 7)] for s in _SIDES}
