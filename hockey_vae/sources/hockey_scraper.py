@@ -279,21 +279,9 @@ def read(
     problems: list[Problem] = []
     cell_problems: list[Problem] = []
 
-    def load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:
-        try:
-            gid = game_id_of(path)
-            table, rows, found = read_file(path)
-            if table.num_rows == 0:
-                raise ParseError(path, "header-only file: no events", row=0)
-            return gid, table, rows, found
-        except ParseError as err:
-            return err
-        except READ_ERRORS as err:
-            return as_parse_error(path, err)
-
     # pyarrow parses without the GIL: two threads read files, results come back in order
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        loaded = pool.map(load, files)
+        loaded = pool.map(_load, files)
         for path, item in tqdm(zip(files, loaded, strict=True), total=len(files),
                                desc="hockey_scraper", unit="file",
                                disable=not progress or len(files) < 2):
@@ -333,6 +321,20 @@ def read(
     out.files_read = len(tables) - out.files_skipped  # games that failed to normalise
     out.files_skipped += skipped
     return out
+
+
+def _load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:
+    """One file's game id, raw table, data-row numbers and problems, or why it is skipped."""
+    try:
+        gid = game_id_of(path)
+        table, rows, found = read_file(path)
+        if table.num_rows == 0:
+            raise ParseError(path, "header-only file: no events", row=0)
+        return gid, table, rows, found
+    except ParseError as err:
+        return err
+    except READ_ERRORS as err:
+        return as_parse_error(path, err)
 
 
 def _normalise_safely(tables: list[pa.Table], names: list[str], game_ids: list[str],

@@ -82,6 +82,27 @@ def as_list(value: object) -> list:
     return value if isinstance(value, list) else []
 
 
+def _directions(df: pd.DataFrame, fx: np.ndarray, home_id: str, away_id: str) -> np.ndarray:
+    """+1/-1 per row: the attacking direction per (period, team) from the team's shots (a
+    blocked shot's shooter is the blocker's opponent); else the opposite of the other
+    team's; NaN when neither shot in that period."""
+    shooter = np.where(df["event_type"] == "blocked_shot",
+                       df["team_id"].map({home_id: away_id, away_id: home_id}), df["team_id"])
+    shots = df["source_event_type"].isin(_SHOTS).to_numpy() & ~np.isnan(fx)
+    med = pd.Series(fx[shots]).groupby([df["period"].to_numpy()[shots], shooter[shots]]).median()
+    sign = np.sign(med[med != 0])
+    direction = []
+    for period, team in zip(df["period"], df["team_id"], strict=True):
+        other = {home_id: away_id, away_id: home_id}.get(team)
+        if (period, team) in sign.index:
+            direction.append(sign[(period, team)])
+        elif (period, other) in sign.index:
+            direction.append(-sign[(period, other)])
+        else:
+            direction.append(np.nan)
+    return np.asarray(direction, dtype=float)
+
+
 def events_table(rows: list[dict], path: Path, h: dict, problems: list[Problem]) -> pa.Table:
     """Rows -> canonical events: pixels to feet, rotated per (period, team)."""
     if not rows:
@@ -103,23 +124,7 @@ def events_table(rows: list[dict], path: Path, h: dict, problems: list[Problem])
                                 row=int(df.loc[bad, "raw_row"].iloc[0]), field="xLocation"))
         df.loc[bad, ["px", "py"]] = np.nan
     fx, fy = pixels_to_feet(df["px"].to_numpy(), df["py"].to_numpy())
-    # attacking direction per (period, team) from the team's shots; a blocked shot's
-    # shooter is the blocker's opponent
-    shooter = np.where(df["event_type"] == "blocked_shot",
-                       df["team_id"].map({home_id: away_id, away_id: home_id}), df["team_id"])
-    shots = df["source_event_type"].isin(_SHOTS).to_numpy() & ~np.isnan(fx)
-    med = pd.Series(fx[shots]).groupby([df["period"].to_numpy()[shots], shooter[shots]]).median()
-    sign = np.sign(med[med != 0])
-    direction = []
-    for period, team in zip(df["period"], df["team_id"], strict=True):
-        other = {home_id: away_id, away_id: home_id}.get(team)
-        if (period, team) in sign.index:
-            direction.append(sign[(period, team)])
-        elif (period, other) in sign.index:
-            direction.append(-sign[(period, other)])
-        else:
-            direction.append(np.nan)
-    direction = np.asarray(direction, dtype=float)
+    direction = _directions(df, fx, home_id, away_id)
     n = len(df)
     team_name = df["team_id"].map(abbr)
     opp_name = df["team_id"].map({home_id: abbr[away_id], away_id: abbr[home_id]})

@@ -1,4 +1,5 @@
-"""hockey_scraper: the per-game and per-player tables (games, rosters) and array helpers.
+"""hockey_scraper: the event vocabulary, the games and rosters tables, roster positions,
+attacking directions and the array helpers of the vectorised pass.
 
 Split from `hockey_scraper` to keep each module short; everything here works on the raw
 table of all games at once (numpy/pyarrow, no per-row Python).
@@ -183,7 +184,10 @@ def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
     """
     frames = []
     for order, path in enumerate(expand_paths(paths, (".parquet",))):
-        df = pq.read_table(path).to_pandas()
+        try:
+            df = pq.read_table(path).to_pandas()
+        except (pa.ArrowException, OSError) as err:
+            raise ParseError(path, f"unreadable roster Parquet: {err}") from err
         if "player_id" not in df or "position_code" not in df:
             raise ParseError(path, "roster file needs columns 'player_id' and 'position_code'",
                              field="position_code")
