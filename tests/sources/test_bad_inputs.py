@@ -212,3 +212,19 @@ def test_cli_strict_stops_and_summary_mentions_shootouts(tmp_path: Path, capsys)
                  str(tmp_path / "out2"), "--no-progress", "--strict"])
     assert code == 1 and "2018020002.csv" in capsys.readouterr().out
     assert not (tmp_path / "out2").exists()
+
+
+def test_shootout_rows_are_counted_in_every_json_loader(tmp_path: Path) -> None:
+    doc = json.loads(sample_text("nhl_api", 0)[1])
+    so = {"eventId": 99, "sortOrder": 99, "typeDescKey": "shot-on-goal",
+          "periodDescriptor": {"number": 5, "periodType": "SO"}, "timeInPeriod": "00:00"}
+    doc["plays"] += [so, dict(so, sortOrder=100, typeDescKey="shootout-complete")]
+    (tmp_path / "pbp.json").write_text(json.dumps(doc))
+    game = json.loads(sample_text("pwhl", 0)[1])
+    game["pbp_raw"] += [{"event": "shootout", "details": {}}] * 3
+    (tmp_path / "100.json").write_text(json.dumps(game))
+    nhl = nhl_api.read(tmp_path / "pbp.json", strict=True, progress=False)
+    women = pwhl.read(tmp_path / "100.json", strict=True, progress=False)
+    assert (nhl.shootout_rows, nhl.shootout_games, nhl.events.num_rows) == (2, 1, 5)
+    assert (women.shootout_rows, women.shootout_games, women.events.num_rows) == (3, 1, 4)
+    assert nhl.summary()["shootout_rows_dropped"] == 2
