@@ -166,8 +166,8 @@ CSV_COMMON: dict[str, Variant] = {
     "unclosed_quote": lambda n, t: (n, t.replace("\n", '\n"', 2).encode()),
     "too_many_fields": lambda n, t: (n, _cells(t, lambda r: r[2].extend(["x", "y", "z"]))),
     "too_few_fields": lambda n, t: (n, _cells(t, lambda r: r.__setitem__(2, r[2][:2]))),
-    "field_over_128_kib": lambda n, t: (n, t.encode().replace(b"\n", b"," + b"x" * 200_000
-                                                              + b"\n", 2)[:-1] + b"\n"),
+    "field_over_128_kib": lambda n, t: (n, _cells(t, lambda r: [
+        _set(c, "9" * 200_000)(r) for c in ("xC", "X Coordinate", "x")])),
     "missing_required_column": lambda n, t: (n, _cells(t, _drop(("Event", "event_type")))),
     "missing_optional_column": lambda n, t: (n, _cells(t, _drop(("Date", "Player 2",
                                                                   "league")))),
@@ -182,6 +182,7 @@ HOCKEY_SCRAPER: dict[str, Variant] = {
     "period_text": lambda n, t: (n, _cells(t, _set("Period", "first"))),
     "seconds_text": lambda n, t: (n, _cells(t, _set("Seconds_Elapsed", "1:30"))),
     "score_huge": lambda n, t: (n, _cells(t, _set("Home_Score", "1e9"))),
+    "bad_date": lambda n, t: (n, _cells(t, _set("Date", "yesterday"))),
     "odd_game_id": lambda n, t: ("2018990002.csv", t.encode()),
     "no_game_id": lambda n, t: ("game.csv", t.encode()),
 }

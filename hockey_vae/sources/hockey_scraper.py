@@ -170,8 +170,13 @@ class _Normaliser:
         return np.where(self.has_team, f, np.nan), np.where(self.has_team, a, np.nan)
 
     def dates(self) -> pa.Array:
+        """Game date per row; an unreadable date is null with a Problem."""
         date_codes, date_values = codes(self.raw, "Date")
         parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
+        unreadable = np.append(parsed.isna().to_numpy(), False)[date_codes] & self.keep
+        if unreadable.any():
+            self._report(unreadable, lambda g, c: f"{c} unreadable date(s) left null", "Date",
+                         False)
         days = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
         return days.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
 

@@ -228,3 +228,15 @@ def test_shootout_rows_are_counted_in_every_json_loader(tmp_path: Path) -> None:
     assert (nhl.shootout_rows, nhl.shootout_games, nhl.events.num_rows) == (2, 1, 5)
     assert (women.shootout_rows, women.shootout_games, women.events.num_rows) == (3, 1, 4)
     assert nhl.summary()["shootout_rows_dropped"] == 2
+
+
+def test_unreadable_hockey_scraper_date_is_nulled_and_reported(tmp_path: Path) -> None:
+    name, text = sample_text("hockey_scraper", 0)
+    lines = text.splitlines()
+    lines[3] = lines[3].replace("2018-10-03", "yesterday")
+    (tmp_path / name).write_text("\n".join(lines) + "\n")
+    out = get_reader("hockey_scraper")(tmp_path, progress=False)
+    out.validate()
+    assert out.events.num_rows == 9 and out.events.column("game_date").null_count == 1
+    [problem] = out.problems
+    assert (problem.row, problem.field, problem.rows) == (2, "Date", 0)
