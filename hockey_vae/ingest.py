@@ -78,6 +78,9 @@ def ingest(
     write_tables(result, out_dir)
     log.info("wrote %d events of %d games to %s", result.events.num_rows,
              result.games.num_rows, out_dir)
+    if result.shootout_rows:
+        log.info("dropped %d shootout row(s) in %d game(s) by design (not part of sequences)",
+                 result.shootout_rows, result.shootout_games)
     return result
 
 

@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
           f"from {s['files_read']} file(s) into {args.out}")
     print(f"skipped {s['files_skipped']} file(s) and {s['rows_skipped']} row(s); "
           f"{s['problems']} problem(s)")
+    if s["shootout_rows_dropped"]:
+        print(f"dropped {s['shootout_rows_dropped']} shootout row(s) in "
+              f"{s['shootout_games']} game(s) by design: shootouts are not part of event "
+              "sequences (the game result still counts the shootout winner)")
     reasons = Counter(p.message.split(":")[0] for p in result.problems)
     for reason, count in reasons.most_common(10):
         print(f"  {count} x {reason}")

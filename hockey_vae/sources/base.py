@@ -8,18 +8,33 @@ duplicate games and returns tables in a deterministic order.
 
 from __future__ import annotations
 
+import csv
+import gzip
+import json
 import logging
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, expand_paths, write_table_set
+from hockey_vae.io import PathLike, expand_paths, open_binary, write_table_set
 
-__all__ = ["Ingested", "Problem", "ParseError", "read_many", "concat_ingested", "write_tables"]
+__all__ = ["Ingested", "Problem", "ParseError", "read_many", "concat_ingested", "write_tables",
+           "READ_ERRORS", "as_parse_error", "read_bytes", "decode", "load_json", "check_part"]
+
+# Everything a parser may raise on input it cannot read (bad gzip, encoding, JSON or CSV
+# shape, wrong types). `read_many` turns these into a ParseError naming the file; any other
+# exception is a bug in the package and propagates.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, EOFError, zlib.error, ValueError, LookupError, TypeError, AttributeError,
+    csv.Error, pa.ArrowException, RecursionError, OverflowError, ArithmeticError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +85,8 @@ class Ingested:
     problems: list[Problem] = field(default_factory=list)
     files_read: int = 0
     files_skipped: int = 0
+    shootout_rows: int = 0  # rows dropped by design: shootouts are not part of sequences
+    shootout_games: int = 0
 
     def validate(self) -> Ingested:
         """Validate every table against its schema; return self."""
@@ -89,6 +106,8 @@ class Ingested:
             "rosters": self.rosters.num_rows,
             "problems": len(self.problems),
             "rows_skipped": skipped_rows,
+            "shootout_rows_dropped": self.shootout_rows,
+            "shootout_games": self.shootout_games,
         }
 
 
@@ -111,7 +130,90 @@ def concat_ingested(parts: Iterable[Ingested]) -> Ingested:
         out.problems.extend(p.problems)
         out.files_read += p.files_read
         out.files_skipped += p.files_skipped
+        out.shootout_rows += p.shootout_rows
+        out.shootout_games += p.shootout_games
     return out
+
+
+def as_parse_error(path: PathLike, err: BaseException) -> ParseError:
+    """`err`, raised while reading `path`, as a ParseError with a plain-words reason."""
+    if isinstance(err, ParseError):
+        return err
+    name = type(err).__name__
+    if isinstance(err, UnicodeDecodeError):
+        return ParseError(path, f"not UTF-8 text: byte 0x{err.object[err.start]:02x} at byte "
+                                f"offset {err.start}", field="encoding")
+    if isinstance(err, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return ParseError(path, f"truncated or corrupt compressed file ({name}: {err})",
+                          field="gzip")
+    if isinstance(err, json.JSONDecodeError):
+        return ParseError(path, f"malformed JSON: {err.msg} at line {err.lineno} column "
+                                f"{err.colno}")
+    if isinstance(err, csv.Error):
+        return ParseError(path, f"malformed CSV: {err}")
+    if isinstance(err, schema.SchemaError):
+        return ParseError(path, f"invalid after reading: {err}")
+    if isinstance(err, (AttributeError, TypeError, LookupError)):
+        return ParseError(path, f"unexpected structure: a value has the wrong type or is "
+                                f"missing ({name}: {err})")
+    return ParseError(path, f"{name}: {err}")
+
+
+def read_bytes(path: PathLike) -> bytes:
+    """All bytes of `path` (gzip transparent); ParseError for a truncated or corrupt file."""
+    try:
+        with open_binary(path) as fh:
+            return fh.read()
+    except (OSError, EOFError, zlib.error) as err:
+        if isinstance(err, (FileNotFoundError, PermissionError, IsADirectoryError)):
+            raise ParseError(path, f"cannot open: {err.strerror or err}") from err
+        raise as_parse_error(path, err) from err
+
+
+def decode(path: PathLike, data: bytes, encoding: str = "utf-8") -> str:
+    """`data` as text; ParseError naming the line and byte of the first undecodable byte."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ParseError(path, f"not {encoding.upper()} text: byte 0x{data[err.start]:02x} "
+                               f"at line {line} (byte offset {err.start}); save the file as "
+                               "UTF-8", row=line, field="encoding") from err
+
+
+def load_json(path: PathLike) -> Any:
+    """The JSON document in `path` (gzip transparent); ParseError naming what is wrong."""
+    try:
+        return json.loads(decode(path, read_bytes(path)))
+    except json.JSONDecodeError as err:
+        raise as_parse_error(path, err) from err
+    except RecursionError as err:
+        raise ParseError(path, "malformed JSON: nested too deeply") from err
+
+
+def check_part(path: PathLike, part: Ingested, strict: bool) -> Ingested:
+    """Validate one file's tables and drop its games without events, with a Problem.
+
+    A SchemaError becomes a ParseError naming the file; under `strict`, the file's first
+    problem (from the parser or from here) raises.
+    """
+    try:
+        part.validate()
+    except schema.SchemaError as err:
+        raise ParseError(path, f"invalid after reading: {err}") from err
+    event_games = pc.unique(part.events.column("game_id"))
+    empty = pc.invert(pc.is_in(part.games.column("game_id"), event_games))
+    for game_id in part.games.filter(empty).column("game_id").to_pylist():
+        part.problems.append(Problem(str(path), f"game {game_id} has no events: dropped",
+                                     field="game_id"))
+    if pc.any(empty).as_py():
+        part.games = part.games.filter(pc.invert(empty))
+        keep = pc.is_in(part.rosters.column("game_id"), part.games.column("game_id"))
+        part.rosters = part.rosters.filter(keep)
+    if strict and part.problems:
+        first = part.problems[0]
+        raise ParseError(first.file, first.message, row=first.row, field=first.field)
+    return part
 
 
 def read_many(
@@ -125,9 +227,11 @@ def read_many(
 ) -> Ingested:
     """Apply `read_one` to every file in `paths`; collect results and per-file problems.
 
-    A file whose parser raises ParseError (or ValueError/KeyError/UnicodeDecodeError) is
-    skipped with a Problem naming it, unless `strict`, in which case the error propagates.
-    A game id seen in an earlier file is a problem too (the later file is skipped).
+    A file whose parser raises ParseError or any of READ_ERRORS is skipped with a Problem
+    naming it (ParseError under `strict`). Each file's tables are validated on their own
+    (`check_part`), so one bad file never refuses the others. A game id seen in an earlier
+    file is a problem too (the later file is skipped). Under `strict` the first problem of
+    any kind raises.
     """
     files = expand_paths(paths, suffixes)
     parts: list[Ingested] = []
@@ -135,26 +239,20 @@ def read_many(
     skipped: list[Problem] = []
     for path in tqdm(files, desc=desc, unit="file", disable=not progress or len(files) < 2):
         try:
-            part = read_one(path)
+            try:
+                part = check_part(path, read_one(path), strict)
+            except READ_ERRORS as err:
+                raise as_parse_error(path, err) from err
+            duplicates = [g for g in part.games.column("game_id").to_pylist()
+                          if g in seen_games]
+            if duplicates:
+                raise ParseError(path, f"duplicate game(s) {duplicates[:5]} already read "
+                                       f"from {seen_games[duplicates[0]]}", field="game_id")
         except ParseError as err:
             if strict:
                 raise
             skipped.append(err.to_problem())
             log.warning("skipped %s", err)
-            continue
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as err:
-            if strict:
-                raise ParseError(path, f"{type(err).__name__}: {err}") from err
-            skipped.append(Problem(str(path), f"{type(err).__name__}: {err}", fatal=True))
-            log.warning("skipped %s: %s", path, err)
-            continue
-        duplicates = [g for g in part.games.column("game_id").to_pylist() if g in seen_games]
-        if duplicates:
-            message = f"duplicate game(s) {duplicates[:5]} already read from {seen_games[duplicates[0]]}"
-            if strict:
-                raise ParseError(path, message, field="game_id")
-            skipped.append(Problem(str(path), message, field="game_id", fatal=True))
-            log.warning("skipped %s: %s", path, message)
             continue
         for g in part.games.column("game_id").to_pylist():
             seen_games[g] = str(path)

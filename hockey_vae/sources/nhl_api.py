@@ -24,8 +24,8 @@ Mapping choices, checked on the 2024-25 opener in ../shared/data/nhl_api_sample:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
+import re
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -35,8 +35,27 @@ import numpy as np
 import pyarrow as pa
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, expand_paths, read_text
-from hockey_vae.sources.base import Ingested, ParseError, Problem, read_many
+from hockey_vae.io import PathLike, expand_paths
+from hockey_vae.sources.base import (
+    READ_ERRORS,
+    Ingested,
+    ParseError,
+    Problem,
+    as_parse_error,
+    load_json,
+    read_many,
+)
+from hockey_vae.sources.nhl_api_fields import (
+    OUTCOMES,
+    POSITIONS,
+    ROLES,
+    TYPE_MAP,
+    id_key,
+    name_of,
+    obj,
+    skaters_of,
+)
+from hockey_vae.sources.nhl_shifts import OnIce, clock_seconds
 
 __all__ = ["read", "read_game", "OnIce", "TYPE_MAP", "LEAGUE"]
 
@@ -44,46 +63,10 @@ log = logging.getLogger(__name__)
 
 LEAGUE = "NHL"
 
-# typeDescKey -> canonical event type. Shootout-only keys are handled separately.
-TYPE_MAP: dict[str, str] = {
-    "faceoff": "faceoff",
-    "shot-on-goal": "shot",
-    "missed-shot": "missed_shot",
-    "blocked-shot": "blocked_shot",
-    "goal": "goal",
-    "hit": "hit",
-    "giveaway": "giveaway",
-    "takeaway": "takeaway",
-    "penalty": "penalty",
-    "delayed-penalty": "delayed_penalty",
-    "failed-shot-attempt": "penalty_shot",  # a missed penalty shot outside the shootout
-    "stoppage": "stoppage",
-    "period-start": "period_start",
-    "period-end": "period_end",
-    "game-start": "game_start",
-    "game-end": "game_end",
-    "challenge": "challenge",
-}
-
-# Canonical type -> (acting role id, secondary role id) in `details`.
-_ROLES: dict[str, tuple[str, str | None]] = {
-    "faceoff": ("winningPlayerId", "losingPlayerId"),
-    "shot": ("shootingPlayerId", "goalieInNetId"),
-    "missed_shot": ("shootingPlayerId", "goalieInNetId"),
-    "blocked_shot": ("blockingPlayerId", "shootingPlayerId"),
-    "goal": ("scoringPlayerId", "assist1PlayerId"),
-    "penalty_shot": ("shootingPlayerId", "goalieInNetId"),
-    "hit": ("hittingPlayerId", "hitteePlayerId"),
-    "giveaway": ("playerId", None),
-    "takeaway": ("playerId", None),
-    "penalty": ("committedByPlayerId", "drawnByPlayerId"),
-}
-
-_POSITIONS = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G", "LW": "LW", "RW": "RW"}
-_OUTCOMES = {"REG": "regulation", "OT": "overtime", "SO": "shootout"}
 _FINAL_STATES = {"OFF", "FINAL"}
 _NOT_PBP = ("schedule_", "shifts_")  # companion files written by `hockey-vae fetch nhl`
 _PERIOD_SECONDS = 1200  # regulation period; game_seconds = (period - 1) * 1200 + elapsed
+_GAME_ID = re.compile(r"\d{10}")  # season (4), game type (2), number (4)
 
 
 def read(
@@ -116,92 +99,30 @@ def read_game(path: PathLike, *, strict: bool = False,
     if any), used to fill `on_ice_for` / `on_ice_against`.
     """
     path = Path(path)
-    doc = _load_json(path)
+    doc = load_json(path)
     if not isinstance(doc, dict) or "plays" not in doc or "id" not in doc:
         raise ParseError(path, "not an NHL API play-by-play document (no 'id' or 'plays')")
+    game_id = str(doc["id"]) if isinstance(doc["id"], (int, str)) else ""
+    if not _GAME_ID.fullmatch(game_id) or game_id[4:6] not in ("01", "02", "03", "04"):
+        raise ParseError(path, f"odd game id {doc['id']!r}: expected 10 digits, season then "
+                               "game type 01-04 (e.g. 2023020001)", field="id")
     if shifts is None:
-        candidates = [path.parent / f"shifts_{doc['id']}.json{gz}" for gz in ("", ".gz")]
+        candidates = [path.parent / f"shifts_{game_id}.json{gz}" for gz in ("", ".gz")]
         shifts = next((c for c in candidates if c.is_file()), None)
-    on_ice = OnIce.from_file(shifts) if shifts is not None else None
-    return _Game(path, doc, strict, on_ice).parse()
-
-
-def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError as err:
-        raise ParseError(path, f"malformed JSON: {err}") from err
-
-
-class OnIce:
-    """Who is on the ice at a moment, from NHL shift-chart records (typeCode 517 = shift).
-
-    Accepts the API's `{"data": [...]}` or a bare list of records with `playerId`, `teamId`,
-    `period`, `startTime`, `endTime` ("MM:SS" elapsed). A shift covers (start, end]; at a
-    faceoff it covers [start, end), so the line that takes the draw is on the ice and the
-    one that changed off is not.
-    """
-
-    def __init__(self, records: list[dict]):
-        self._by_period: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-        rows: dict[int, list[tuple[float, float, int, str]]] = {}
-        for r in records:
-            if r.get("typeCode", 517) != 517 or not r.get("startTime") or not r.get("endTime"):
-                continue
-            try:
-                start, end = _clock(r["startTime"]), _clock(r["endTime"])
-                period, team, player = int(r["period"]), int(r["teamId"]), str(r["playerId"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if end > start:
-                rows.setdefault(period, []).append((start, end, team, player))
-        for period, shifts in rows.items():
-            start, end, team, player = zip(*shifts, strict=True)
-            self._by_period[period] = (np.array(start), np.array(end), np.array(team),
-                                       np.array(player, dtype=object))
-
-    @classmethod
-    def from_file(cls, path: PathLike) -> OnIce:
-        """Read a shift-chart JSON file (gzip transparent); ParseError if it is not one."""
-        doc = _load_json(Path(path))
-        records = doc.get("data") if isinstance(doc, dict) else doc
-        if not isinstance(records, list):
-            raise ParseError(path, "not a shift chart (expected a list or {'data': [...]})")
-        return cls(records)
-
-    def __bool__(self) -> bool:
-        return bool(self._by_period)
-
-    def at(self, period: int, seconds: float, team: int, faceoff: bool = False
-           ) -> list[str] | None:
-        """Sorted ids of `team`'s players on the ice, or None when the period has no shifts."""
-        if period not in self._by_period:
-            return None
-        start, end, teams, players = self._by_period[period]
-        if faceoff:
-            on = (start <= seconds) & (seconds < end)
-        else:
-            on = (start < seconds) & (seconds <= end)
-        return sorted(players[on & (teams == team)].tolist())
-
-
-def _name(spot: dict) -> str | None:
-    first = (spot.get("firstName") or {}).get("default")
-    last = (spot.get("lastName") or {}).get("default")
-    return " ".join(p for p in (first, last) if p) or None
-
-
-def _clock(text: Any) -> float:
-    minutes, seconds = str(text).split(":")
-    return float(int(minutes) * 60 + int(seconds))
-
-
-def _skaters(code: Any) -> tuple[int, int] | None:
-    """(away skaters, home skaters) from a 4-digit situationCode, or None if malformed."""
-    text = str(code) if code is not None else ""
-    if len(text) != 4 or not text.isdigit():
-        return None
-    return int(text[1]), int(text[2])
+    problems: list[Problem] = []
+    on_ice = None
+    if shifts is not None:
+        try:
+            on_ice = OnIce.from_file(shifts)
+        except (ParseError, *READ_ERRORS) as err:  # keep the play-by-play, report the chart
+            err = as_parse_error(shifts, err)
+            if strict:
+                raise err from None
+            problems.append(Problem(err.file, f"{err.message}; the play-by-play {path.name} is "
+                                              "kept without on-ice players", err.row, err.field))
+    game = _Game(path, doc, strict, on_ice)
+    game.problems[:0] = problems
+    return game.parse()
 
 
 class _Game:
@@ -211,16 +132,40 @@ class _Game:
         self.path, self.doc, self.strict = path, doc, strict
         self.on_ice = on_ice or None
         self.problems: list[Problem] = []
+        self.shootout_rows = 0
         self.game_id = f"{LEAGUE}-{doc['id']}"
-        self.season = str(doc["season"]) if doc.get("season") is not None else None
-        self.date = dt.date.fromisoformat(doc["gameDate"]) if doc.get("gameDate") else None
+        season = doc.get("season")
+        self.season = str(season) if isinstance(season, (int, str)) else None
+        self.date = self._date(doc.get("gameDate"))
         try:
             home, away = doc["homeTeam"], doc["awayTeam"]
-            self.home_id, self.away_id = home["id"], away["id"]
-            self.abbrev = {home["id"]: home["abbrev"], away["id"]: away["abbrev"]}
+            self.home_id, self.away_id = id_key(home["id"]), id_key(away["id"])
+            self.abbrev = {self.home_id: str(home["abbrev"]), self.away_id: str(away["abbrev"])}
         except (KeyError, TypeError) as err:
             raise ParseError(path, "missing team id or abbrev", field="homeTeam/awayTeam") from err
-        self.spots = {s["playerId"]: s for s in doc.get("rosterSpots") or [] if "playerId" in s}
+        if self.home_id is None or self.away_id is None or self.home_id == self.away_id:
+            raise ParseError(path, "team ids missing or equal", field="homeTeam/awayTeam")
+        spots = doc.get("rosterSpots") or []
+        if not isinstance(spots, list):
+            self._note(None, "rosterSpots", "'rosterSpots' is not a list: roster left empty")
+            spots = []
+        self.spots = {id_key(s.get("playerId")): s for s in spots
+                      if isinstance(s, dict) and id_key(s.get("playerId")) is not None}
+
+    def _date(self, value: Any) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            self._note(None, "gameDate", f"unreadable gameDate {value!r}: left null")
+            return None
+
+    def _note(self, row: int | None, field: str, message: str) -> None:
+        """Record a problem that nulls a value (no row dropped); raise under strict."""
+        if self.strict:
+            raise ParseError(self.path, message, row=row, field=field)
+        self.problems.append(Problem(str(self.path), message, row=row, field=field))
 
     # -- problems -------------------------------------------------------------------------
     def _bad_row(self, row: int, field: str, message: str, skipped: bool = True) -> None:
@@ -233,43 +178,73 @@ class _Game:
     # -- tables ---------------------------------------------------------------------------
     def parse(self) -> Ingested:
         plays = self.doc["plays"]
-        if not isinstance(plays, list) or not all(isinstance(p, dict) for p in plays):
-            raise ParseError(self.path, "'plays' is not a list of objects", field="plays")
-        try:
-            order = sorted(range(len(plays)), key=lambda i: plays[i]["sortOrder"])
-        except (KeyError, TypeError) as err:
-            raise ParseError(self.path, "a play has no sortOrder", field="sortOrder") from err
+        if not isinstance(plays, list):
+            raise ParseError(self.path, "'plays' is not a list", field="plays")
         rows: list[dict] = []
         score = {self.home_id: 0, self.away_id: 0}
-        for i in order:
-            row = self._event(i, plays[i], score)
+        for i in self._order(plays):
+            try:
+                row = self._event(i, plays[i], score)
+            except (ParseError, *READ_ERRORS) as err:
+                if isinstance(err, ParseError):
+                    raise
+                self._bad_row(i, "play", f"unreadable play ({type(err).__name__}: {err})")
+                continue
             if row is not None:
                 row["event_idx"] = len(rows)
                 rows.append(row)
         events = pa.Table.from_pylist(rows, schema=schema.EVENTS)
         out = Ingested(events=events, games=self._games(score, plays),
-                       rosters=self._rosters(), problems=self.problems, files_read=1)
+                       rosters=self._rosters(), problems=self.problems, files_read=1,
+                       shootout_rows=self.shootout_rows,
+                       shootout_games=int(self.shootout_rows > 0))
         return out
+
+    def _order(self, plays: list) -> list[int]:
+        """Play indices by sortOrder (ties keep file order); bad plays dropped, repeats noted."""
+        keyed, seen = [], {}
+        for i, play in enumerate(plays):
+            order = play.get("sortOrder") if isinstance(play, dict) else None
+            if not isinstance(play, dict):
+                self._bad_row(i, "plays", f"play is a {type(play).__name__}, not an object")
+            elif not isinstance(order, (int, float)) or isinstance(order, bool):
+                self._bad_row(i, "sortOrder", f"missing or non-numeric sortOrder {order!r}")
+            else:
+                if order in seen:
+                    self._note(i, "sortOrder", f"sortOrder {order} repeats play {seen[order]}: "
+                                               "the two are kept in file order")
+                seen.setdefault(order, i)
+                keyed.append((order, i))
+        return [i for _, i in sorted(keyed)]
 
     def _event(self, i: int, play: dict, score: dict[int, int]) -> dict | None:
         key = play.get("typeDescKey")
-        descriptor = play.get("periodDescriptor") or {}
-        if descriptor.get("periodType") == "SO" or key == "shootout-complete":
+        descriptor = play.get("periodDescriptor")
+        if not isinstance(descriptor, dict):
+            self._bad_row(i, "periodDescriptor", f"periodDescriptor {descriptor!r} is not an "
+                                                 "object")
             return None
-        kind = TYPE_MAP.get(key)  # type: ignore[arg-type]
+        if descriptor.get("periodType") == "SO" or key == "shootout-complete":
+            self.shootout_rows += 1
+            return None
+        kind = TYPE_MAP.get(key) if isinstance(key, str) else None
         if kind is None:
             self._bad_row(i, "typeDescKey", f"unknown event type {key!r} (known: {sorted(TYPE_MAP)})")
             return None
         try:
             period = int(descriptor["number"])
-            seconds = _clock(play["timeInPeriod"])
-        except (KeyError, TypeError, ValueError):
+            seconds = clock_seconds(play["timeInPeriod"])
+            if not 1 <= period <= 20:
+                raise ValueError(f"period {period}")
+        except (KeyError, TypeError, ValueError, OverflowError):
             self._bad_row(i, "timeInPeriod", f"bad period or clock in play {play.get('eventId')}")
             return None
         details = play.get("details") or {}
-        player_key, player2_key = _ROLES.get(kind, (None, None))
-        player = details.get(player_key) if player_key else None
-        player2 = details.get(player2_key) if player2_key else None
+        if not isinstance(details, dict):
+            self._bad_row(i, "details", f"details is a {type(details).__name__}, not an object")
+            return None
+        player_key, player2_key = ROLES.get(kind, (None, None))
+        player, player2 = (self._player(i, details, k) for k in (player_key, player2_key))
         team = self._team(kind, player, details)
         row = {
             "game_id": self.game_id, "league": LEAGUE, "season": self.season,
@@ -277,9 +252,9 @@ class _Game:
             "game_seconds": (period - 1) * _PERIOD_SECONDS + seconds,
             "event_type": kind, "source_event_type": key,
             "player_id": None if player is None else str(player),
-            "player_name": _name(self.spots.get(player, {})),
+            "player_name": name_of(self.spots.get(player, {})),
             "player2_id": None if player2 is None else str(player2),
-            "player2_name": _name(self.spots.get(player2, {})),
+            "player2_name": name_of(self.spots.get(player2, {})),
             "detail": self._detail(kind, details),
         }
         if team is not None:
@@ -288,12 +263,19 @@ class _Game:
             score[team] += 1
         return row
 
+    def _player(self, i: int, details: dict, key: str | None) -> int | str | None:
+        """The id under `key` in a play's details; a value that is no id is noted, nulled."""
+        value = details.get(key) if key else None
+        if value is not None and id_key(value) is None:
+            self._note(i, key or "details", f"{key} {value!r} is not an id: left null")
+        return id_key(value)
+
     def _team(self, kind: str, player: Any, details: dict) -> int | None:
         """Acting team id: the acting player's team, else from eventOwnerTeamId."""
         spot = self.spots.get(player)
         if spot is not None and spot.get("teamId") in self.abbrev:
             return spot["teamId"]
-        owner = details.get("eventOwnerTeamId")
+        owner = id_key(details.get("eventOwnerTeamId"))
         if owner not in self.abbrev:
             return None
         if kind == "blocked_shot":  # the owner is the shooting team
@@ -311,7 +293,7 @@ class _Game:
             faceoff = row["event_type"] == "faceoff"
             row["on_ice_for"] = self.on_ice.at(*args, team, faceoff)
             row["on_ice_against"] = self.on_ice.at(*args, opponent, faceoff)
-        skaters = _skaters(play.get("situationCode"))
+        skaters = skaters_of(play.get("situationCode"))
         if skaters is not None:
             away_sk, home_sk = skaters
             row["skaters_for"], row["skaters_against"] = (
@@ -319,6 +301,14 @@ class _Game:
         x, y = details.get("xCoord"), details.get("yCoord")
         if x is None or y is None:
             return
+        try:
+            x, y = float(x), float(y)
+        except (TypeError, ValueError):
+            self._bad_row(i, "xCoord", f"non-numeric coordinates ({x!r}, {y!r}): left null",
+                          skipped=False)
+            return
+        if not (np.isfinite(x) and np.isfinite(y)):
+            x = y = 1e9  # reported as outside the rink below
         side = play.get("homeTeamDefendingSide")
         if side not in ("left", "right"):
             self._bad_row(i, "homeTeamDefendingSide", f"unknown side {side!r}: x, y left null",
@@ -345,16 +335,18 @@ class _Game:
 
     def _games(self, score: dict[int, int], plays: list) -> pa.Table:
         doc = self.doc
-        home_goals = doc["homeTeam"].get("score", score[self.home_id])
-        away_goals = doc["awayTeam"].get("score", score[self.away_id])
+        home_goals, away_goals = (self._final(doc[side], score[team]) for side, team in (
+            ("homeTeam", self.home_id), ("awayTeam", self.away_id)))
         winner = decided = None
         if doc.get("gameState") in _FINAL_STATES and home_goals != away_goals:
             winner = "home" if home_goals > away_goals else "away"
-            last = (doc.get("gameOutcome") or {}).get("lastPeriodType")
-            if last is None and plays:
-                last = max(plays, key=lambda p: p.get("sortOrder", -1)).get(
-                    "periodDescriptor", {}).get("periodType")
-            decided = _OUTCOMES.get(last)
+            last = obj(doc.get("gameOutcome")).get("lastPeriodType")
+            ordered = [p for p in plays if isinstance(p, dict)
+                       and isinstance(p.get("sortOrder"), (int, float))]
+            if last is None and ordered:
+                last = obj(max(ordered, key=lambda p: p["sortOrder"]).get(
+                    "periodDescriptor")).get("periodType")
+            decided = OUTCOMES.get(last) if isinstance(last, str) else None
         if decided != "shootout" and (home_goals, away_goals) != (score[self.home_id],
                                                                   score[self.away_id]):
             self.problems.append(Problem(
@@ -366,11 +358,21 @@ class _Game:
                "away_goals": away_goals, "winner": winner, "decided_in": decided}
         return pa.Table.from_pylist([row], schema=schema.GAMES)
 
+    def _final(self, team: dict, from_events: int) -> int:
+        """A team's official final score, or the goal events' count when it is unusable."""
+        value = team.get("score", from_events)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100:
+            return value
+        self._note(None, "score", f"unusable final score {value!r}: the goal events' "
+                                  f"{from_events} is used")
+        return from_events
+
     def _rosters(self) -> pa.Table:
         rows = [
-            {"game_id": self.game_id, "team": self.abbrev.get(spot.get("teamId")),
-             "player_id": str(pid), "player_name": _name(spot),
-             "position": _POSITIONS.get(spot.get("positionCode"))}
-            for pid, spot in sorted(self.spots.items())
+            {"game_id": self.game_id, "team": self.abbrev.get(id_key(spot.get("teamId"))),
+             "player_id": str(pid), "player_name": name_of(spot),
+             "position": POSITIONS.get(spot.get("positionCode"))
+             if isinstance(spot.get("positionCode"), str) else None}
+            for pid, spot in sorted(self.spots.items(), key=lambda kv: str(kv[0]))
         ]
         return pa.Table.from_pylist(rows, schema=schema.ROSTERS)

@@ -20,10 +20,19 @@ Choices, documented because the files do not say:
 - `game_id` is "BDC-YYYYMMDD-<away>-at-<home>" with team names reduced to [A-Za-z0-9_].
 - a Shot whose destination is "Missed" or "Blocked" becomes `missed_shot` (the shooter
   acts; `blocked_shot` is reserved for the blocker) with the destination in `detail`.
-- score columns are taken as the score when the event happened (before a goal counts);
-  the final score counts Goal events. No positions or on-ice players: those stay null.
-Bad rows (unknown event, malformed clock, out-of-range coordinates, ...) are skipped with a
-Problem naming file, line (1 = header) and column, or raise ParseError under `strict`.
+- `game_date` may be ISO, month-first or day-first; the order is settled per file from its
+  values (a first field above 12: day-first; a second above 12: month-first; else
+  `season_year`, then the order of the events). A file that stays ambiguous is skipped with
+  a Problem saying so: a date is never guessed.
+- goals: a `Goal` event, or, in files with no Goal event at all (the 2022 women's release),
+  a `Shot` with `event_successful` true. The final score counts these; the score columns
+  (the score when the event happened, before a goal counts) are checked against them and a
+  game where they disagree is reported. A row whose score runs backwards (written from the
+  other team's view) has its score nulled and is reported.
+- no positions or on-ice players: those stay null.
+Bad rows (unknown event, malformed clock or date, a CSV field over 128 KiB, ...) are skipped
+with a Problem naming file, line (1 = header) and column; bad cells (coordinates, scores)
+are nulled with a Problem; under `strict` the first problem raises ParseError.
 """
 
 from __future__ import annotations
@@ -31,51 +40,39 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, read_text
-from hockey_vae.sources.base import Ingested, ParseError, Problem, read_many
+from hockey_vae.io import PathLike
+from hockey_vae.sources.base import Ingested, ParseError, Problem, decode, read_bytes, read_many
+from hockey_vae.sources.stathletes_rows import (
+    EVENT_MAP,
+    LAYOUTS,
+    BadRow,
+    Row,
+    date_convention,
+    date_reader,
+    row_2021,
+    row_2022,
+)
 
 __all__ = ["read", "read_file", "detect_layout", "EVENT_MAP", "LAYOUTS", "LEAGUE"]
 
+log = logging.getLogger(__name__)
+
 LEAGUE = "BDC"
 
-# Raw Big Data Cup event -> canonical type (Shot is refined by its destination).
-EVENT_MAP: dict[str, str] = {
-    "Play": "pass",
-    "Incomplete Play": "failed_pass",
-    "Shot": "shot",
-    "Goal": "goal",
-    "Takeaway": "takeaway",
-    "Puck Recovery": "puck_recovery",
-    "Dump In/Out": "dump",
-    "Zone Entry": "zone_entry",
-    "Faceoff Win": "faceoff",
-    "Penalty Taken": "penalty",
-}
 # Events whose second player belongs to the opponent.
 _PLAYER2_OPPONENT = {"Faceoff Win", "Penalty Taken", "Zone Entry"}
-
-# Required columns per layout (other published columns are optional).
-LAYOUTS: dict[str, tuple[str, ...]] = {
-    "2022": ("game_date", "team_name", "opp_team_name", "venue", "period", "clock_seconds",
-             "player_name", "event", "x_coord", "y_coord"),
-    "2021": ("game_date", "Home Team", "Away Team", "Period", "Clock", "Team", "Player",
-             "Event", "X Coordinate", "Y Coordinate"),
-}
-
 _REGULATION_SECONDS = 1200.0
 _MIN_OT_SECONDS = 300.0
-_SITUATION = re.compile(r"^\s*(\d)\s*(?:on|v|vs|x)\s*(\d)\s*$", re.IGNORECASE)
-_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d")  # US order only: never guess D/M
 
 
 def read(
@@ -99,46 +96,52 @@ def detect_layout(header: Iterable[str]) -> str:
     )
 
 
-@dataclass
-class _Row:
-    """One event in layout-independent form, before per-game post-processing."""
+class _File:
+    """Problems of one file; under `strict` the first one raises."""
 
-    line: int
-    date: dt.date
-    home: str
-    away: str
-    team: str
-    is_home: bool
-    period: int
-    remaining: float
-    event: str
-    player: str | None
-    player2: str | None
-    x: float | None
-    y: float | None
-    goals_for: int | None
-    goals_against: int | None
-    skaters_for: int | None
-    skaters_against: int | None
-    detail: list[str] = field(default_factory=list)
-    destination: str | None = None
+    def __init__(self, path: Path, strict: bool):
+        self.path, self.strict, self.problems = path, strict, []
+
+    def add(self, line: int | None, field: str | None, message: str, rows: int = 0) -> None:
+        if self.strict:
+            raise ParseError(self.path, message, row=line, field=field)
+        self.problems.append(Problem(str(self.path), message, line, field, rows=rows))
 
 
-class _BadRow(Exception):
-    def __init__(self, field_name: str, message: str):
-        super().__init__(message)
-        self.field = field_name
+def _records(path: Path, text: str, f: _File) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header and (line, {column: text}) per data row; unreadable CSV rows are skipped."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as err:
+        raise ParseError(path, f"malformed CSV header: {err}", row=1) from err
+    records = []
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            f.add(reader.line_num, None, f"unreadable CSV row ({err}): skipped", rows=1)
+            continue
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            f.add(reader.line_num, None, f"{len(cells)} fields but the header has "
+                                         f"{len(header)}: skipped", rows=1)
+            continue
+        records.append((reader.line_num, dict(zip(header, cells, strict=False))))
+    return header, records
 
 
 def read_file(path: PathLike, *, strict: bool = False) -> Ingested:
     """Parse one Big Data Cup CSV file (any number of games) into canonical tables."""
     path = Path(path)
-    text = read_text(path, encoding="utf-8-sig")
+    text = decode(path, read_bytes(path), "utf-8-sig")
     if not text.strip():
         raise ParseError(path, "empty file")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
+    f = _File(path, strict)
+    header, records = _records(path, text, f)
     try:
         layout = detect_layout(header)
     except ValueError as err:
@@ -147,166 +150,72 @@ def read_file(path: PathLike, *, strict: bool = False) -> Ingested:
     if missing:
         raise ParseError(path, f"missing required column(s) {missing} of the {layout} layout",
                          row=1, field=missing[0])
-    convert = _row_2022 if layout == "2022" else _row_2021
-    rows: list[_Row] = []
-    problems: list[Problem] = []
-    for raw in reader:
-        line = reader.line_num
-        try:
-            rows.append(convert(raw, line, problems, path, strict))
-        except _BadRow as err:
-            if strict:
-                raise ParseError(path, str(err), row=line, field=err.field) from None
-            problems.append(Problem(str(path), str(err), row=line, field=err.field, rows=1))
-    if not rows and not problems:
+    if not records and not f.problems:
         raise ParseError(path, "no data rows (header only)")
-    return _tables(rows, problems)
-
-
-# -- field parsers ------------------------------------------------------------------------
-def _text(raw: dict, column: str) -> str | None:
-    value = raw.get(column)
-    value = value.strip() if isinstance(value, str) else None
-    return value or None
-
-
-def _required(raw: dict, column: str) -> str:
-    value = _text(raw, column)
-    if value is None:
-        raise _BadRow(column, f"missing value in column {column!r}")
-    return value
-
-
-def _int(raw: dict, column: str, required: bool = False) -> int | None:
-    value = _required(raw, column) if required else _text(raw, column)
-    if value is None:
-        return None
-    try:
-        return int(float(value))
-    except (ValueError, OverflowError):
-        raise _BadRow(column, f"not a number: {value!r}") from None
-
-
-def _date(raw: dict, column: str) -> dt.date:
-    value = _required(raw, column)
-    for fmt in _DATE_FORMATS:
+    day_first, how = date_convention([(r.get("game_date") or "", r.get("season_year"))
+                                      for _, r in records])
+    if day_first is None:
+        raise ParseError(path, f"cannot settle the date order: {how}; write dates as "
+                               "YYYY-MM-DD", field="game_date")
+    log.debug("%s: dates %s-first (%s)", path, "day" if day_first else "month", how)
+    convert = row_2022 if layout == "2022" else row_2021
+    rows: list[Row] = []
+    for line, raw in records:
+        def note(field: str, message: str, line: int = line) -> None:
+            f.add(line, field, message)
         try:
-            return dt.datetime.strptime(value.split(" ")[0], fmt).date()
-        except ValueError:
-            continue
-    raise _BadRow(column, f"unreadable date {value!r} (expected YYYY-MM-DD or M/D/YYYY)")
+            rows.append(convert(raw, line, date_reader(day_first), note))
+        except BadRow as err:
+            f.add(line, err.field, str(err), rows=1)
+    return _tables(rows, f)
 
 
-def _remaining(value: str, column: str) -> float:
-    """Seconds remaining from 'mm:ss' or a number of seconds, within one period."""
-    try:
-        if ":" in value:
-            minutes, seconds = value.split(":")
-            if not (minutes.strip().isdigit() and 0 <= float(seconds) < 60):
-                raise ValueError
-            total = int(minutes) * 60 + float(seconds)
-        else:
-            total = float(value)
-    except ValueError:
-        raise _BadRow(column, f"malformed clock {value!r} (expected mm:ss remaining)") from None
-    if not 0 <= total <= _REGULATION_SECONDS:
-        raise _BadRow(column, f"clock {value!r} outside 0-20:00 remaining")
-    return total
+# -- goals and scores ---------------------------------------------------------------------
+def _mark_goals(rows: list[Row]) -> None:
+    """A goal is a Goal event; in a file with none, a successful Shot (2022 release)."""
+    has_goal_events = any(r.event == "Goal" for r in rows)
+    for r in rows:
+        r.goal = r.event == "Goal" or (not has_goal_events and r.event == "Shot"
+                                       and r.successful)
 
 
-def _coords(raw: dict, xcol: str, ycol: str, line: int, problems: list[Problem],
-            path: Path, strict: bool) -> tuple[float | None, float | None]:
-    """Canonical (x, y) in feet from centre; out-of-range or missing values -> null + Problem."""
-    xs, ys = _text(raw, xcol), _text(raw, ycol)
-    try:
-        x = float(xs) if xs is not None else None
-        y = float(ys) if ys is not None else None
-    except ValueError:
-        x = y = math.nan
-    message = None
-    if x is None or y is None:
-        message = "missing coordinates: x, y left null"
-    elif math.isnan(x) or math.isnan(y):
-        message = f"non-numeric coordinates ({xs!r}, {ys!r}): x, y left null"
-    elif not (0 <= x <= 200 and 0 <= y <= 85):
-        message = f"coordinates ({xs}, {ys}) outside 0-200 x 0-85: x, y left null"
-    if message is None:
-        return x - 100.0, y - 42.5  # type: ignore[operator]
-    if strict:
-        raise ParseError(path, message, row=line, field=xcol)
-    problems.append(Problem(str(path), message, row=line, field=xcol))
-    return None, None
+def _home_view(r: Row) -> tuple[int, int] | None:
+    if r.goals_for is None or r.goals_against is None:
+        return None
+    return (r.goals_for, r.goals_against) if r.is_home else (r.goals_against, r.goals_for)
 
 
-def _event(raw: dict, column: str) -> str:
-    value = _required(raw, column)
-    if value not in EVENT_MAP:
-        raise _BadRow(column, f"unknown event {value!r} (known: {sorted(EVENT_MAP)})")
-    return value
-
-
-# -- layouts ------------------------------------------------------------------------------
-def _row_2022(raw: dict, line: int, problems: list[Problem], path: Path, strict: bool) -> _Row:
-    team, opponent = _required(raw, "team_name"), _required(raw, "opp_team_name")
-    venue = _required(raw, "venue").lower()
-    if venue not in ("home", "away"):
-        raise _BadRow("venue", f"venue must be 'home' or 'away', got {venue!r}")
-    is_home = venue == "home"
-    situation = _SITUATION.match(_text(raw, "situation_type") or "")
-    event = _event(raw, "event")
-    row = _Row(
-        line=line, date=_date(raw, "game_date"), home=team if is_home else opponent,
-        away=opponent if is_home else team, team=team, is_home=is_home,
-        period=_period(raw, "period"), remaining=_remaining(_required(raw, "clock_seconds"),
-                                                            "clock_seconds"),
-        event=event, player=_text(raw, "player_name"), player2=_text(raw, "player_name_2"),
-        x=None, y=None, goals_for=_int(raw, "goals_for"), goals_against=_int(raw, "goals_against"),
-        skaters_for=int(situation.group(1)) if situation else None,
-        skaters_against=int(situation.group(2)) if situation else None,
-    )
-    row.x, row.y = _coords(raw, "x_coord", "y_coord", line, problems, path, strict)
-    kind, successful = _text(raw, "event_type"), _text(raw, "event_successful")
-    if event in ("Shot", "Goal"):
-        row.destination = _text(raw, "event_detail_1")
-    if event == "Dump In/Out" and successful:
-        row.detail.append("retained" if successful.lower() in ("t", "true", "1") else "lost")
-    elif kind:
-        row.detail.append(kind)
-    return row
-
-
-def _row_2021(raw: dict, line: int, problems: list[Problem], path: Path, strict: bool) -> _Row:
-    home, away, team = (_required(raw, c) for c in ("Home Team", "Away Team", "Team"))
-    if team not in (home, away):
-        raise _BadRow("Team", f"team {team!r} is neither home {home!r} nor away {away!r}")
-    is_home = team == home
-    home_goals, away_goals = _int(raw, "Home Team Goals"), _int(raw, "Away Team Goals")
-    home_sk, away_sk = _int(raw, "Home Team Skaters"), _int(raw, "Away Team Skaters")
-    event = _event(raw, "Event")
-    row = _Row(
-        line=line, date=_date(raw, "game_date"), home=home, away=away, team=team,
-        is_home=is_home, period=_period(raw, "Period"),
-        remaining=_remaining(_required(raw, "Clock"), "Clock"), event=event,
-        player=_text(raw, "Player"), player2=_text(raw, "Player 2"), x=None, y=None,
-        goals_for=home_goals if is_home else away_goals,
-        goals_against=away_goals if is_home else home_goals,
-        skaters_for=home_sk if is_home else away_sk,
-        skaters_against=away_sk if is_home else home_sk,
-    )
-    row.x, row.y = _coords(raw, "X Coordinate", "Y Coordinate", line, problems, path, strict)
-    detail1 = _text(raw, "Detail 1")
-    if event in ("Shot", "Goal"):
-        row.destination = _text(raw, "Detail 2")
-    if detail1:
-        row.detail.append(detail1.lower() if event == "Dump In/Out" else detail1)
-    return row
-
-
-def _period(raw: dict, column: str) -> int:
-    period = _int(raw, column, required=True)
-    if period is None or not 1 <= period <= 9:
-        raise _BadRow(column, f"period {raw.get(column)!r} outside 1-9")
-    return period
+def _check_scores(game_id: str, game: list[Row], f: _File) -> tuple[int, int]:
+    """Null scores that run backwards, compare the score columns with the goals read, and
+    return the final (home, away) from the goals."""
+    last: tuple[int, int] | None = None
+    backwards: list[Row] = []
+    home = away = 0
+    disagree = None
+    for r in game:
+        seen = _home_view(r)
+        swapped = (away, home) != (home, away) and seen == (away, home)
+        if seen is not None and seen != (home, away) and (swapped or last is not None and (
+                seen[0] < last[0] or seen[1] < last[1])):
+            backwards.append(r)
+            r.goals_for = r.goals_against = None
+        elif seen is not None:
+            last = seen
+            if disagree is None and seen != (home, away):
+                disagree = (r.line, seen, (home, away))
+        if r.goal:
+            home, away = home + r.is_home, away + (not r.is_home)
+    if backwards:
+        first = backwards[0]
+        f.add(first.line, "goals_for", f"game {game_id}: {len(backwards)} row(s) whose score runs "
+              f"backwards (e.g. {first.event!r}, written from the other team's view?): score "
+              "set to null")
+    if disagree is not None:
+        line, seen, counted = disagree
+        f.add(line, "goals_for", f"game {game_id}: the score columns say {seen[0]}-{seen[1]} "
+              f"(home-away) where the goals read so far give {counted[0]}-{counted[1]}; the "
+              f"final score {home}-{away} counts the goals")
+    return home, away
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -314,7 +223,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
-def _game_id(row: _Row) -> str:
+def _game_id(row: Row) -> str:
     return f"{LEAGUE}-{row.date:%Y%m%d}-{_slug(row.away)}-at-{_slug(row.home)}"
 
 
@@ -323,7 +232,9 @@ def _season(date: dt.date) -> str:
     return f"{start}{start + 1}"
 
 
-def _event_type(row: _Row) -> str:
+def _event_type(row: Row) -> str:
+    if row.goal:
+        return "goal"
     kind = EVENT_MAP[row.event]
     if row.event == "Shot" and row.destination:
         destination = row.destination.lower()
@@ -332,7 +243,7 @@ def _event_type(row: _Row) -> str:
     return kind
 
 
-def _ot_lengths(rows: list[_Row]) -> dict[int, float]:
+def _ot_lengths(rows: list[Row]) -> dict[int, float]:
     """Length in seconds of each overtime period, from the largest remaining time seen."""
     longest: dict[int, float] = {}
     for r in rows:
@@ -341,19 +252,21 @@ def _ot_lengths(rows: list[_Row]) -> dict[int, float]:
     return {p: max(_MIN_OT_SECONDS, math.ceil(s / 60.0) * 60.0) for p, s in longest.items()}
 
 
-def _tables(rows: list[_Row], problems: list[Problem]) -> Ingested:
-    games: dict[str, list[_Row]] = {}
+def _tables(rows: list[Row], f: _File) -> Ingested:
+    _mark_goals(rows)
+    games: dict[str, list[Row]] = {}
     for r in rows:
         games.setdefault(_game_id(r), []).append(r)
     events, game_rows, rosters = [], [], {}
     for game_id in sorted(games):
         game = games[game_id]
+        final = _check_scores(game_id, game, f)
         ot = _ot_lengths(game)
         for idx, r in enumerate(game):
             events.append(_event_row(game_id, idx, r, ot))
             for pid, name, team in _players(r):
                 rosters[(game_id, team, pid)] = name
-        game_rows.append(_game_row(game_id, game))
+        game_rows.append(_game_row(game_id, game, final))
     roster_rows = [
         {"game_id": g, "team": t, "player_id": p, "player_name": n, "position": None}
         for (g, t, p), n in sorted(rosters.items())
@@ -362,15 +275,15 @@ def _tables(rows: list[_Row], problems: list[Problem]) -> Ingested:
         events=pa.Table.from_pylist(events, schema=schema.EVENTS),
         games=pa.Table.from_pylist(game_rows, schema=schema.GAMES),
         rosters=pa.Table.from_pylist(roster_rows, schema=schema.ROSTERS),
-        problems=problems, files_read=1,
+        problems=f.problems, files_read=1,
     )
 
 
-def _opponent(r: _Row) -> str:
+def _opponent(r: Row) -> str:
     return r.away if r.is_home else r.home
 
 
-def _players(r: _Row) -> list[tuple[str, str, str]]:
+def _players(r: Row) -> list[tuple[str, str, str]]:
     """(player_id, name, team) for the acting and the second player of a row."""
     out = []
     if r.player:
@@ -381,7 +294,7 @@ def _players(r: _Row) -> list[tuple[str, str, str]]:
     return out
 
 
-def _event_row(game_id: str, idx: int, r: _Row, ot: dict[int, float]) -> dict:
+def _event_row(game_id: str, idx: int, r: Row, ot: dict[int, float]) -> dict:
     length = ot.get(r.period, _REGULATION_SECONDS)
     elapsed = max(0.0, length - r.remaining)
     players = _players(r)
@@ -402,15 +315,16 @@ def _event_row(game_id: str, idx: int, r: _Row, ot: dict[int, float]) -> dict:
     }
 
 
-def _game_row(game_id: str, game: list[_Row]) -> dict:
+def _game_row(game_id: str, game: list[Row], final: tuple[int, int]) -> dict:
+    """One game: teams, final score from the goals, winner, and whether overtime decided it."""
     first = game[0]
-    goals = [r for r in game if r.event == "Goal"]
-    home_goals = sum(r.is_home for r in goals)
-    away_goals = len(goals) - home_goals
+    home_goals, away_goals = final
+    regulation = [r for r in game if r.goal and r.period <= 3]
+    tied_after_regulation = sum(r.is_home for r in regulation) * 2 == len(regulation)
     winner = decided = None
     if home_goals != away_goals:
         winner = "home" if home_goals > away_goals else "away"
-        decided = "overtime" if any(r.period > 3 for r in goals) else "regulation"
+        decided = "overtime" if tied_after_regulation else "regulation"
     return {
         "game_id": game_id, "league": LEAGUE, "season": _season(first.date),
         "game_date": first.date, "home_team": first.home, "away_team": first.away,

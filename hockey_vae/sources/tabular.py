@@ -13,19 +13,28 @@ optionally in brackets.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from hockey_vae import schema
-from hockey_vae.io import PathLike, expand_paths, open_binary
-from hockey_vae.sources.base import Ingested, ParseError, Problem
+from hockey_vae.io import PathLike, expand_paths
+from hockey_vae.sources.base import (
+    READ_ERRORS,
+    Ingested,
+    ParseError,
+    Problem,
+    as_parse_error,
+    decode,
+    read_bytes,
+)
+from hockey_vae.sources.tabular_cells import cast_column
 
 __all__ = ["read", "REQUIRED"]
 
@@ -49,43 +58,52 @@ def _kind(path: Path) -> str:
     return "events"
 
 
-def _parse_list(values: pa.Array) -> pa.Array:
-    """CSV text like `[1;2;3]` or `1|2|3` -> list<string> (empty text -> null)."""
-    out = []
-    for text in values.to_pylist():
-        if text is None or not str(text).strip():
-            out.append(None)
-            continue
-        body = str(text).strip().strip("[]")
-        items = [i.strip().strip("'\"") for i in re.split(r"[;|,]", body)]
-        out.append([i for i in items if i])
-    return pa.array(out, pa.list_(pa.string()))
-
-
-def _read_raw(path: Path) -> pa.Table:
+def _read_raw(path: Path) -> tuple[pa.Table, list[Problem]]:
+    """The file as a table (CSV: every column as text) and rows skipped for their width."""
     if path.name.lower().removesuffix(".gz").endswith(".parquet"):
         try:
-            return pq.read_table(path)
-        except (pa.ArrowInvalid, OSError) as err:
+            return pq.read_table(pa.BufferReader(read_bytes(path))), []
+        except (pa.ArrowException, OSError) as err:
             raise ParseError(path, f"unreadable Parquet: {err}") from err
-    with open_binary(path) as fh:
-        data = fh.read()
+    data = read_bytes(path)
     if not data.strip():
         raise ParseError(path, "empty file")
+    decode(path, data)  # names the line of a non-UTF-8 byte
+    skipped: list[int] = []
+
+    def skip(row: pacsv.InvalidRow) -> str:
+        skipped.append(row.number if row.number is not None else -1)
+        return "skip"
+
     try:
-        # every column as text first, so a bad value is reported by column below
         header = pacsv.read_csv(pa.BufferReader(data.split(b"\n", 1)[0] + b"\n")).column_names
-        return pacsv.read_csv(
+        table = pacsv.read_csv(
             pa.BufferReader(data),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=True),
         )
     except pa.ArrowInvalid as err:
         raise ParseError(path, f"malformed CSV: {err}") from err
+    problems = []
+    for name in table.column_names:
+        spans = pc.fill_null(pc.match_substring(table.column(name), "\n"), False)
+        if pc.any(spans).as_py():
+            first = int(np.flatnonzero(spans.to_numpy(zero_copy_only=False))[0])
+            problems.append(Problem(str(path), f"{pc.sum(spans).as_py()} value(s) span lines "
+                                               "(an unclosed quote?)", first, name))
+    if skipped:
+        problems.append(Problem(str(path), f"{len(skipped)} row(s) with the wrong number of "
+                                           "fields skipped", min(skipped) - 2, rows=len(skipped)))
+    return table, problems
 
 
-def _cast(table: pa.Table, kind: str, path: Path) -> pa.Table:
-    """Select and cast `table`'s columns to the canonical schema of `kind`."""
+def _cast(table: pa.Table, kind: str, path: Path) -> tuple[pa.Table, list[Problem]]:
+    """Select and cast `table`'s columns to the canonical schema of `kind`.
+
+    A value that cannot be read is nulled with a Problem; a row left without a required
+    value is dropped with a Problem. A missing required column is a ParseError.
+    """
     target = _SCHEMAS[kind]
     missing = [c for c in REQUIRED[kind] if c not in table.column_names]
     if missing:
@@ -94,62 +112,61 @@ def _cast(table: pa.Table, kind: str, path: Path) -> pa.Table:
     extra = [c for c in table.column_names if c not in target.names]
     if extra:
         log.info("%s: ignoring column(s) %s", path, extra[:10])
-    columns = []
+    columns, problems = [], []
     for field in target:
         if field.name not in table.column_names:
             columns.append(pa.nulls(table.num_rows, field.type))
             continue
-        col = table.column(field.name).combine_chunks()
-        if col.type == field.type:
-            columns.append(col)
-            continue
-        try:
-            if pa.types.is_list(field.type) and pa.types.is_string(col.type):
-                col = _parse_list(col)
-            elif pa.types.is_string(col.type) and pa.types.is_boolean(field.type):
-                lowered = pc.utf8_lower(pc.utf8_trim_whitespace(col))
-                col = pc.if_else(pc.is_in(lowered, pa.array(["true", "1", "t", "yes"])), True,
-                                 pc.if_else(pc.is_in(lowered, pa.array(["false", "0", "f", "no"])),
-                                            False, pa.scalar(None, pa.bool_())))
-            elif pa.types.is_string(col.type) and (pa.types.is_integer(field.type)
-                                                   or pa.types.is_floating(field.type)):
-                col = pc.cast(pc.cast(col, pa.float64()), field.type)
-            columns.append(pc.cast(col, field.type))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
-            raise ParseError(path, f"cannot read values as {field.type}: {err}",
-                             field=field.name) from err
+        raw = table.column(field.name).combine_chunks()
+        col, bad = cast_column(raw, field.type)
+        if bad.any():
+            examples = sorted({str(v) for v in raw.filter(pa.array(bad)).to_pylist()})[:3]
+            problems.append(Problem(str(path), f"{int(bad.sum())} value(s) that cannot be read "
+                                               f"as {field.type} {examples}: set to null",
+                                    int(np.flatnonzero(bad)[0]), field.name))
+        columns.append(col)
     out = pa.Table.from_arrays(columns, schema=target)
-    for name in REQUIRED[kind]:
-        nulls = out.column(name).null_count
-        if nulls:
-            first = int(np.flatnonzero(out.column(name).is_null().to_numpy(
-                zero_copy_only=False))[0])
-            raise ParseError(path, f"{nulls} empty value(s) in required column", row=first,
-                             field=name)
-    return out
+    return _drop_rows(out, path, problems, {
+        name: (out.column(name).is_null().to_numpy(zero_copy_only=False),
+               "an empty or unreadable required value") for name in REQUIRED[kind]}), problems
 
 
-def _clean_events(table: pa.Table, path: Path, strict: bool) -> tuple[pa.Table, list[Problem]]:
-    """Drop rows with an unknown event type; null out coordinates beyond the rink."""
-    problems = []
-    known = pc.is_in(table.column("event_type"), pa.array(schema.EVENT_TYPES)).to_numpy(
-        zero_copy_only=False)
-    if not known.all():
-        bad = sorted(set(pc.filter(table.column("event_type"), pa.array(~known)).to_pylist()))
-        row = int(np.flatnonzero(~known)[0])
-        message = f"unknown event type(s) {bad[:5]}: {int((~known).sum())} row(s) skipped"
-        if strict:
-            raise ParseError(path, message, row=row, field="event_type")
-        problems.append(Problem(str(path), message, row, "event_type", rows=int((~known).sum())))
-        table = table.filter(pa.array(known))
+def _drop_rows(table: pa.Table, path: Path, problems: list[Problem],
+               masks: dict[str, tuple[np.ndarray, str]]) -> pa.Table:
+    """Drop the rows flagged in `masks` (field -> (bool per row, why)), a Problem per field."""
+    drop = np.zeros(table.num_rows, bool)
+    for name, (mask, why) in masks.items():
+        new = mask & ~drop
+        if new.any():
+            problems.append(Problem(str(path), f"{why}: {int(new.sum())} row(s) skipped",
+                                    int(np.flatnonzero(new)[0]), name, rows=int(new.sum())))
+        drop |= mask
+    return table.filter(pa.array(~drop)) if drop.any() else table
+
+
+def _clean_events(table: pa.Table, path: Path) -> tuple[pa.Table, list[Problem]]:
+    """Drop rows with an unknown event type, a period below 1 or a repeated
+    (game_id, event_idx); null out coordinates beyond the rink."""
+    problems: list[Problem] = []
+    types = table.column("event_type")
+    known = pc.is_in(types, pa.array(schema.EVENT_TYPES)).to_numpy(zero_copy_only=False)
+    unknown = sorted({str(t) for t in pc.filter(types, pa.array(~known)).to_pylist()})
+    period = table.column("period").to_numpy(zero_copy_only=False).astype(float)
+    keys = pd.Series(list(zip(table.column("game_id").to_pylist(),
+                              table.column("event_idx").to_pylist(), strict=True)))
+    table = _drop_rows(table, path, problems, {
+        "event_type": (~known, f"unknown event type(s) {unknown[:5]}"),
+        "period": (period < 1, "a period below 1"),  # null periods are allowed (unknown)
+        "event_idx": (keys.duplicated().to_numpy(), "an event_idx repeated within its game "
+                                                    "(the first is kept)"),
+    })
     for column, limit in (("x", schema.RINK_HALF_LENGTH_FT), ("y", schema.RINK_HALF_WIDTH_FT)):
         values = table.column(column).to_numpy(zero_copy_only=False).astype(float)
         over = np.abs(np.nan_to_num(values)) > limit + 1.0
         if over.any():
-            message = f"{int(over.sum())} value(s) beyond +-{limit} ft set to null"
-            if strict:
-                raise ParseError(path, message, row=int(np.flatnonzero(over)[0]), field=column)
-            problems.append(Problem(str(path), message, int(np.flatnonzero(over)[0]), column))
+            problems.append(Problem(str(path), f"{int(over.sum())} value(s) beyond +-{limit} ft "
+                                               "set to null", int(np.flatnonzero(over)[0]),
+                                    column))
             both = pa.array(np.where(over, np.nan, values), pa.float32(), from_pandas=True)
             table = table.set_column(table.schema.get_field_index(column), column, both)
     return table, problems
@@ -201,6 +218,95 @@ def _rosters_from_events(events: pa.Table) -> pa.Table:
         [("game_id", "ascending"), ("team", "ascending"), ("player_id", "ascending")])
 
 
+def _vocabulary(table: pa.Table, path: Path, problems: list[Problem],
+                allowed: dict[str, tuple[str, ...]]) -> pa.Table:
+    """Null values outside a column's vocabulary, with a Problem per column."""
+    for column, values in allowed.items():
+        col = table.column(column)
+        bad = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, pa.array(values))))
+        bad = bad.to_numpy(zero_copy_only=False)
+        if bad.any():
+            found = sorted({str(v) for v in pc.filter(col, pa.array(bad)).to_pylist()})[:5]
+            problems.append(Problem(str(path), f"{int(bad.sum())} value(s) {found} outside "
+                                               f"{list(values)}: set to null",
+                                    int(np.flatnonzero(bad)[0]), column))
+            fixed = pc.if_else(pa.array(bad), pa.scalar(None, col.type), col)
+            table = table.set_column(table.schema.get_field_index(column), column, fixed)
+    return table
+
+
+def _read_table(path: Path, seen: dict[str, str]) -> tuple[str, pa.Table, list[Problem]]:
+    """One file as a clean canonical table of its kind; `seen` maps game ids (of this kind)
+    to the file that gave them first, so a repeated game is skipped with a Problem."""
+    kind = _kind(path)
+    raw, problems = _read_raw(path)
+    table, found = _cast(raw, kind, path)
+    problems += found
+    if raw.num_rows == 0:
+        raise ParseError(path, "no rows (header only)", row=0)
+    if kind == "events":
+        table, found = _clean_events(table, path)
+        problems += found
+    elif kind == "games":
+        table = _vocabulary(table, path, problems, {"winner": ("home", "away"),
+                                                   "decided_in": schema.OUTCOMES})
+    else:
+        table = _vocabulary(table, path, problems, {"position": schema.POSITIONS})
+    if kind != "rosters":
+        ids = table.column("game_id").to_pylist()
+        earlier = np.array([g in seen for g in ids], bool)
+        repeated = (pd.Series(ids).duplicated().to_numpy() if kind == "games"
+                    else np.zeros(len(ids), bool))
+        dups = sorted({g for g in ids if g in seen})
+        where = seen.get(dups[0], "") if dups else ""
+        table = _drop_rows(table, path, problems, {
+            "game_id": (earlier, f"duplicate game(s) {dups[:5]} already read from {where}")})
+        table = _drop_rows(table, path, problems, {
+            "game_id": (repeated[~earlier], "a game listed twice (the first is kept)")})
+        seen.update({g: str(path) for g in ids if g not in seen})
+    return kind, table, problems
+
+
+def _reconcile(parts: dict[str, list[tuple[Path, pa.Table]]], problems: list[Problem]
+               ) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Events, games and rosters that agree: games (and rosters) without events are
+    dropped, games missing from a given games file are derived from the events."""
+    events = (pa.concat_tables([t for _, t in parts["events"]]) if parts["events"]
+              else schema.empty_table(schema.EVENTS))
+    events = events.sort_by([("game_id", "ascending"), ("event_idx", "ascending")])
+    event_games = pc.unique(events.column("game_id"))
+    derived = _games_from_events(events)
+    if not parts["games"]:
+        games = derived
+    else:
+        kept = []
+        for path, table in parts["games"]:
+            empty = pc.invert(pc.is_in(table.column("game_id"), event_games))
+            for g in table.filter(empty).column("game_id").to_pylist():
+                problems.append(Problem(str(path), f"game {g} has no events: dropped",
+                                        field="game_id"))
+            kept.append(table.filter(pc.invert(empty)))
+        games = pa.concat_tables(kept)
+        missing = pc.invert(pc.is_in(derived.column("game_id"), games.column("game_id")))
+        for g in derived.filter(missing).column("game_id").to_pylist():
+            problems.append(Problem(str(parts["games"][0][0]), f"game {g} has events but no "
+                                    "row in the games file(s): teams and date taken from its "
+                                    "events, result unknown", field="game_id"))
+        games = pa.concat_tables([games, derived.filter(missing)]).sort_by("game_id")
+    if not parts["rosters"]:
+        return events, games, _rosters_from_events(events)
+    kept = []
+    for path, table in parts["rosters"]:
+        orphan = pc.invert(pc.is_in(table.column("game_id"), games.column("game_id")))
+        count = pc.sum(orphan).as_py() or 0
+        if count:
+            first = int(np.flatnonzero(orphan.to_numpy(zero_copy_only=False))[0])
+            problems.append(Problem(str(path), f"{count} roster row(s) of games without events "
+                                               "skipped", first, "game_id", rows=count))
+        kept.append(table.filter(pc.invert(orphan)))
+    return events, games, pa.concat_tables(kept)
+
+
 def read(
     paths: PathLike | Iterable[PathLike],
     *,
@@ -209,37 +315,25 @@ def read(
 ) -> Ingested:
     """Read canonical events (and optional games/rosters) from CSV or Parquet files.
 
-    Under `strict` the first problem raises ParseError; otherwise bad files and rows are
-    skipped and listed in `Ingested.problems`. A game whose events appear in two files is
-    kept from the first file only. `progress` is accepted for a uniform reader signature.
+    Under `strict` the first problem raises ParseError; otherwise bad files, rows and cells
+    are skipped (or nulled) and listed in `Ingested.problems`. A game whose events appear in
+    two files is kept from the first file only. `progress` is accepted for a uniform reader
+    signature.
     """
     files = [p for p in expand_paths(paths, _SUFFIXES)
              if p.name.lower().removesuffix(".gz").endswith(_SUFFIXES)]
-    parts: dict[str, list[pa.Table]] = {"events": [], "games": [], "rosters": []}
+    parts: dict[str, list[tuple[Path, pa.Table]]] = {"events": [], "games": [], "rosters": []}
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, dict[str, str]] = {"events": {}, "games": {}, "rosters": {}}
     read_ok = skipped = 0
     for path in files:
-        kind = _kind(path)
         try:
-            table = _cast(_read_raw(path), kind, path)
-            if table.num_rows == 0:
-                raise ParseError(path, "no rows (header only)", row=0)
-            if kind == "events":
-                table, found = _clean_events(table, path, strict)
-                problems += found
-                ids = pc.unique(table.column("game_id")).to_pylist()
-                dup = [g for g in ids if g in seen]
-                if dup:
-                    message = f"duplicate game(s) {dup[:5]} already read from {seen[dup[0]]}"
-                    if strict:
-                        raise ParseError(path, message, field="game_id")
-                    keep = pc.invert(pc.is_in(table.column("game_id"), pa.array(dup)))
-                    dropped = table.num_rows - (pc.sum(keep).as_py() or 0)
-                    problems.append(Problem(str(path), message + f": {dropped} row(s) skipped",
-                                            field="game_id", rows=dropped))
-                    table = table.filter(keep)
-                seen.update({g: str(path) for g in ids if g not in seen})
+            try:
+                kind, table, found = _read_table(path, seen[_kind(path)])
+            except READ_ERRORS as err:
+                raise as_parse_error(path, err) from err
+            if strict and found:
+                raise ParseError(path, found[0].message, row=found[0].row, field=found[0].field)
         except ParseError as err:
             if strict:
                 raise
@@ -247,20 +341,19 @@ def read(
             log.warning("skipped %s", err)
             skipped += 1
             continue
-        parts[kind].append(table)
+        problems += found
+        parts[kind].append((path, table))
         read_ok += 1
-    events = (pa.concat_tables(parts["events"]) if parts["events"]
-              else schema.empty_table(schema.EVENTS))
-    events = events.sort_by([("game_id", "ascending"), ("event_idx", "ascending")])
-    games = (pa.concat_tables(parts["games"]).sort_by("game_id") if parts["games"]
-             else _games_from_events(events))
-    rosters = (pa.concat_tables(parts["rosters"]) if parts["rosters"]
-               else _rosters_from_events(events))
+    before = len(problems)
+    events, games, rosters = _reconcile(parts, problems)
+    if strict and len(problems) > before:
+        p = problems[before]
+        raise ParseError(p.file, p.message, row=p.row, field=p.field)
     out = Ingested(events=events, games=games, rosters=rosters, problems=problems,
                    files_read=read_ok, files_skipped=skipped)
     try:
         out.validate()
-    except schema.SchemaError as err:
+    except schema.SchemaError as err:  # a bug if reached: every check above is per file
         raise ParseError(", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3
                                                                  else ""), str(err)) from err
     return out

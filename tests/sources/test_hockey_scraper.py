@@ -149,10 +149,14 @@ def test_malformed_csv_and_bad_values(tmp_path: Path) -> None:
     rows = game_rows()
     rows[2]["xC"] = "eighty"
     write_game(tmp_path / "2018020005.csv", rows)
-    with pytest.raises(ParseError, match="2018020005.csv.*malformed"):
+    with pytest.raises(ParseError, match=r"2018020005.csv, row 2, field 'xC'.*eighty"):
         hockey_scraper.read(tmp_path, strict=True, progress=False)
-    out = hockey_scraper.read(tmp_path, progress=False)
-    assert out.files_skipped == 1 and out.events.num_rows == 0
+    out = hockey_scraper.read(tmp_path, progress=False)  # the cell is nulled, the game kept
+    assert out.files_skipped == 0 and out.events.num_rows == len(rows)
+    [problem] = out.problems
+    assert (problem.row, problem.field, problem.rows) == (2, "xC", 0)
+    shot = out.events.to_pandas().query("event_type == 'shot'").iloc[0]
+    assert pd.isna(shot["x"]) and shot["player_id"] == "101"
 
 
 def test_unknown_event_and_out_of_range_coordinates(tmp_path: Path) -> None:

@@ -96,8 +96,11 @@ def test_bad_value_names_column(tmp_path: Path) -> None:
     cells = text[2].split(",")
     cells[header.index('"x"')] = '"far"'
     path.write_text("\n".join([text[0], text[1], ",".join(cells)] + text[3:]) + "\n")
-    with pytest.raises(ParseError, match=r"ev.csv, field 'x'"):
+    with pytest.raises(ParseError, match=r"ev.csv, row 1, field 'x'.*'far'"):
         tabular.read(path, strict=True, progress=False)
+    out = tabular.read(path, progress=False)  # the cell is nulled, the row and file kept
+    assert out.events.num_rows == 8 and out.events.column("x").null_count == 1
+    assert [(p.row, p.field, p.rows) for p in out.problems] == [(1, "x", 0)]
 
 
 def test_empty_required_value(tmp_path: Path) -> None:

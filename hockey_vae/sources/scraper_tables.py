@@ -1,0 +1,271 @@
+"""hockey_scraper: the event vocabulary, the games and rosters tables, roster positions,
+attacking directions and the array helpers of the vectorised pass.
+
+Split from `hockey_scraper` to keep each module short; everything here works on the raw
+table of all games at once (numpy/pyarrow, no per-row Python).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from hockey_vae import schema
+from hockey_vae.io import PathLike, expand_paths
+from hockey_vae.sources.base import ParseError, Problem
+
+__all__ = ["LEAGUE", "EVENT_MAP", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
+           "int_array", "games_table", "rosters_table", "read_positions", "directions",
+           "codes", "lookup", "parse_strength", "row_problems"]
+
+LEAGUE = "NHL"
+
+# Raw `Event` label -> canonical event type.
+EVENT_MAP: dict[str, str] = {
+    "FAC": "faceoff",
+    "SHOT": "shot",
+    "MISS": "missed_shot",
+    "BLOCK": "blocked_shot",
+    "GOAL": "goal",
+    "HIT": "hit",
+    "GIVE": "giveaway",
+    "TAKE": "takeaway",
+    "PENL": "penalty",
+    "DELPEN": "delayed_penalty",
+    "STOP": "stoppage",
+    "EISTR": "stoppage",  # early intermission start
+    "EIEND": "stoppage",  # early intermission end
+    "EGPID": "stoppage",  # emergency goaltender entry (one row in 2017-19)
+    "PSTR": "period_start",
+    "PEND": "period_end",
+    "GEND": "game_end",
+    "GOFF": "game_end",  # game official
+    "PGSTR": "game_start",  # pre-game start
+    "PGEND": "game_start",
+    "ANTHEM": "game_start",
+    "CHL": "challenge",
+    "SOC": "shootout_attempt",  # shootout complete; only in shootouts, which are dropped
+    "SPC": "stoppage",  # special (e.g. video review)
+}
+_SIDES = ("home", "away")
+ON_ICE = {s: [f"{s}Player{i}_id" for i in range(1, 7)] for s in _SIDES}
+ON_ICE_NAMES = {s: [f"{s}Player{i}" for i in range(1, 7)] for s in _SIDES}
+_POSITION_MAP = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G",
+                 "LW": "LW", "RW": "RW", "LD": "D", "RD": "D", "F": None}
+
+
+def ids_to_str(values: np.ndarray) -> pa.Array:
+    """Float player ids (NaN for blank) -> string array with nulls.
+
+    Ids repeat a lot (a season has ~1,000 players), so only the distinct ones are
+    formatted and the strings are gathered by code.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pc.cast(pa.array(np.asarray(uniques).astype(np.int64)), pa.string())
+    return text.take(pa.array(codes, mask=codes < 0))
+
+
+def list_column(ids: np.ndarray, null: np.ndarray) -> pa.Array:
+    """(n, k) float id matrix with NaN blanks -> list<string> array, blanks dropped.
+
+    Rows where `null` is true become null lists.
+    """
+    present = ~np.isnan(ids)
+    offsets = np.zeros(len(ids) + 1, dtype=np.int32)
+    np.cumsum(present.sum(axis=1), out=offsets[1:])
+    values = ids_to_str(ids[present])
+    return pa.ListArray.from_arrays(pa.array(offsets, mask=np.append(null, False)), values)
+
+
+def num(raw: pa.Table, column: str) -> np.ndarray:
+    """A numeric column as float64 numpy, NaN for nulls."""
+    return raw.column(column).to_numpy().astype(np.float64, copy=False)
+
+
+def int_array(values: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """Float values (NaN for null) -> integer array of `typ` with nulls."""
+    mask = np.isnan(values)
+    return pa.array(np.where(mask, 0, values).astype(np.int64), mask=mask).cast(typ)
+
+
+def games_table(game: np.ndarray, game_ids: list[str], shootout: np.ndarray, goal: np.ndarray,
+           ev_home: np.ndarray, period: np.ndarray, score_home: np.ndarray,
+           score_away: np.ndarray, home_team: pa.Array, away_team: pa.Array,
+           game_date: pa.Array) -> pa.Table:
+    """One row per game: teams, final score (+1 to a shootout winner), winner, decided_in.
+
+    Every game has at least one row, so per-game arrays line up with `game_ids`.
+    """
+    n_games = len(game_ids)
+    # final score outside the shootout = max over rows of the score after the event
+    home_after = np.where(shootout, -1, np.nan_to_num(score_home, nan=-1) + (goal & (ev_home == 1)))
+    away_after = np.where(shootout, -1, np.nan_to_num(score_away, nan=-1) + (goal & (ev_home == 0)))
+    home = np.full(n_games, -1.0)
+    away = np.full(n_games, -1.0)
+    np.maximum.at(home, game, home_after)
+    np.maximum.at(away, game, away_after)
+    home, away = home.clip(0), away.clip(0)
+    so_home = np.bincount(game, goal & shootout & (ev_home == 1), n_games)
+    so_away = np.bincount(game, goal & shootout & (ev_home == 0), n_games)
+    had_shootout = np.bincount(game, shootout, n_games) > 0
+    had_ot = np.bincount(game, ~shootout & (period >= 4), n_games) > 0
+    so_winner = np.sign(so_home - so_away)
+    shootout_decided = (home == away) & had_shootout & (so_winner != 0)
+    home = home + (shootout_decided & (so_winner > 0))
+    away = away + (shootout_decided & (so_winner < 0))
+    winner = np.where(home > away, "home", np.where(away > home, "away", ""))
+    decided = np.where(shootout_decided, "shootout", np.where(had_ot, "overtime", "regulation"))
+    decided = np.where(winner == "", "", decided)
+    seasons = [f"{g[4:8]}{int(g[4:8]) + 1}" for g in game_ids]
+    table = pa.table({
+        "game_id": pa.array(game_ids, pa.string()),
+        "league": pa.array([LEAGUE] * n_games, pa.string()),
+        "season": pa.array(seasons, pa.string()),
+        "game_date": game_date,
+        "home_team": home_team,
+        "away_team": away_team,
+        "home_goals": pa.array(home.astype(np.int16)),
+        "away_goals": pa.array(away.astype(np.int16)),
+        "winner": pa.array(winner.astype(object), pa.string(), mask=winner == ""),
+        "decided_in": pa.array(decided.astype(object), pa.string(), mask=decided == ""),
+    })
+    return table.cast(schema.GAMES)
+
+
+def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice: np.ndarray,
+             away_ice: np.ndarray, roles: list[tuple[str, np.ndarray]], home_team: pa.Array,
+             away_team: pa.Array, positions: dict[str, str]) -> pa.Table:
+    """Players seen in each game (on ice, or as p1-p3), per team, with known positions.
+
+    roles: (prefix, 1 if the player is on the home team, 0 away, -1 unknown) per p-column.
+    home_team/away_team: one value per game. Rows come sorted by game, home before away,
+    then numeric player id.
+    """
+    n = len(game)
+    name_cols = ON_ICE_NAMES["home"] + ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
+    ids = np.concatenate([home_ice.T.ravel(), away_ice.T.ravel()]
+                         + [num(raw, f"{r}_ID") for r, _ in roles])
+    away = np.concatenate([np.zeros(6 * n, np.int8), np.ones(6 * n, np.int8)]
+                          + [(1 - h).astype(np.int8) for _, h in roles])
+    ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
+    # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
+    codes, uniques = pd.factorize(ids[ok], sort=True)
+    seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
+    seen[game[ok % n], away[ok], codes] = True
+    g, side, code = np.nonzero(seen)
+    # a player's name from the first cell naming them (numpy keeps the last write)
+    first = np.empty(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = ok[::-1]
+    names = pa.concat_arrays([raw.column(c).combine_chunks() for c in name_cols])
+    player_names = names.take(pa.array(first))
+    id_text = [str(int(u)) for u in uniques]
+    team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
+        pa.array(g)))
+    return pa.table({
+        "game_id": pa.array(np.array(game_ids, dtype=object)[g], pa.string()),
+        "team": team,
+        "player_id": pa.array(id_text, pa.string()).take(pa.array(code)),
+        "player_name": player_names.take(pa.array(code)),
+        "position": pa.array([positions.get(i) for i in id_text], pa.string()).take(
+            pa.array(code)),
+    }).cast(schema.ROSTERS)
+
+
+def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
+    """player id -> canonical position from fastRhockey roster Parquet files.
+
+    Later seasons (and later files) win when a player's listed position changed.
+    """
+    frames = []
+    for order, path in enumerate(expand_paths(paths, (".parquet",))):
+        try:
+            df = pq.read_table(path).to_pandas()
+        except (pa.ArrowException, OSError) as err:
+            raise ParseError(path, f"unreadable roster Parquet: {err}") from err
+        if "player_id" not in df or "position_code" not in df:
+            raise ParseError(path, "roster file needs columns 'player_id' and 'position_code'",
+                             field="position_code")
+        season = df["season"] if "season" in df else pd.Series(-1, index=df.index)
+        frames.append(pd.DataFrame({"player_id": df["player_id"], "pos": df["position_code"],
+                                    "season": pd.to_numeric(season, errors="coerce"),
+                                    "order": order}))
+    if not frames:
+        return {}
+    df = pd.concat(frames).dropna(subset=["player_id", "pos"])
+    df = df.sort_values(["season", "order"], kind="stable", na_position="first")
+    df["player_id"] = df["player_id"].astype("int64").astype(str)
+    df["pos"] = df["pos"].astype(str).str.upper().map(_POSITION_MAP)
+    df = df.dropna(subset=["pos"]).drop_duplicates("player_id", keep="last")
+    return dict(zip(df["player_id"], df["pos"], strict=True))
+
+
+def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.ndarray,
+                shooter_home: np.ndarray, acting_home: np.ndarray, off: np.ndarray
+                ) -> np.ndarray:
+    """+1/-1 per row: the sign that turns raw x into the acting team's attacking direction.
+
+    Decided per (game, period, team) from the median raw x of the team's own shots (for a
+    blocked shot, the shooting team is the blocker's opponent); a team-period without shots
+    takes the opposite of its opponent's; failing that, the team's offensive-zone events.
+    NaN where nothing decides (coordinates then become null).
+    """
+    base = (game * 64 + period.clip(0, 31)) * 2
+    shooter_key = base + shooter_home.clip(0, 1)
+    own_key = base + acting_home.clip(0, 1)
+    sign = pd.Series(x[is_shot]).groupby(shooter_key[is_shot]).median()
+    sign = np.sign(sign[sign != 0])
+    zone_sign = np.sign(pd.Series(x[off]).groupby(own_key[off]).median())
+    keys = pd.Series(own_key)
+    own = keys.map(sign).to_numpy(dtype=float)
+    opp = -(keys ^ 1).map(sign).to_numpy(dtype=float)
+    by_zone = keys.map(zone_sign).to_numpy(dtype=float)
+    out = np.where(np.isnan(own), np.where(np.isnan(opp), by_zone, opp), own)
+    out[out == 0] = np.nan
+    return np.where(acting_home >= 0, out, np.nan)
+
+
+def codes(raw: pa.Table, column: str) -> tuple[np.ndarray, list]:
+    """A string column as (codes, distinct values); code -1 for null."""
+    col = raw.column(column)
+    uniques = pc.unique(col).drop_null()
+    codes = pc.fill_null(pc.index_in(col, value_set=uniques), -1).to_numpy()
+    return codes.astype(np.int64, copy=False), uniques.to_pylist()
+
+
+def lookup(codes: np.ndarray, values: list, fill: float = np.nan) -> np.ndarray:
+    """Map codes through `values` (one per distinct value); -1 -> fill."""
+    table = np.append(np.asarray(values, dtype=float), fill)
+    return table[codes]
+
+
+def parse_strength(codes: np.ndarray, values: list) -> tuple[np.ndarray, np.ndarray]:
+    """`HxA` -> (home, away) skaters as float arrays; NaN for junk like 0x0, 1x0, 5x9."""
+    home, away = [], []
+    for text in values:
+        match = re.fullmatch(r"\s*(\d+)\s*x\s*(\d+)\s*", str(text))
+        h, a = (int(match.group(1)), int(match.group(2))) if match else (-1, -1)
+        ok = 3 <= h <= 6 and 3 <= a <= 6
+        home.append(h if ok else np.nan)
+        away.append(a if ok else np.nan)
+    return lookup(codes, home), lookup(codes, away)
+
+
+def row_problems(mask: np.ndarray, game: np.ndarray, row: np.ndarray, files: list[str],
+                  message, field: str, strict: bool, rows_skipped: bool) -> list[Problem]:
+    """One Problem per file for the rows in `mask` (ParseError under strict)."""
+    out = []
+    hit_games, first = np.unique(game[mask], return_index=True)
+    counts = np.bincount(game[mask])[hit_games]
+    for g, i, count in zip(hit_games, first, counts, strict=True):
+        first_row = int(row[mask][i])
+        text = message(int(g), int(count))
+        if strict:
+            raise ParseError(files[g], text, row=first_row, field=field)
+        out.append(Problem(files[g], text, first_row, field, rows=int(count) if rows_skipped else 0))
+    return out
