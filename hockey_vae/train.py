@@ -25,15 +25,12 @@ import torch
 import torch.distributed as dist
 
 from hockey_vae.checkpoint import read_checkpoint
-from hockey_vae.core.config import checked_fields
 from hockey_vae.divergence import check_batch, check_epoch
 from hockey_vae.evaluate import predict
 from hockey_vae.features import (
-    CANDIDATE_SETS,
     FeatureConfig,
     SequenceEncoder,
     as_tables,
-    check_fractions,
     flush_denormals,
     iterate_batches,
     simulate_unseen,
@@ -47,98 +44,22 @@ from hockey_vae.models import (
     config_from_dict,
     config_to_dict,
     default_config,
-    model_history,
 )
 from hockey_vae.resume import FINGERPRINT_KEY, check_resume, data_fingerprint
 from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
-from hockey_vae.runtime import check_device, seed_everything, select_device
+from hockey_vae.runtime import seed_everything, select_device
 from hockey_vae.split_check import check_split
+from hockey_vae.train_config import (
+    TrainConfig,
+    feature_config_from_dict,
+    resolve_features,
+    train_config_from_dict,
+)
 
 __all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict",
            "feature_config_from_dict", "resolve_features"]
 
 log = logging.getLogger(__name__)
-
-
-def _fractions(value: tuple[float, ...]) -> str | None:
-    try:
-        check_fractions(value)
-    except ValueError as err:
-        return str(err)
-    return None
-
-
-def _device(value: str) -> str | None:
-    try:
-        check_device(value)
-    except ValueError as err:
-        return str(err)
-    return None
-
-
-def _opt(default: Any, **meta: Any) -> Any:
-    """A dataclass field with validation metadata (see `core.config.checked_fields`)."""
-    return field(default=default, metadata=meta)
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation, validation and data-split settings shared by every model.
-
-    The feature flags (lineup, on-ice history, min_player_events) are in `FeatureConfig`.
-    """
-
-    epochs: int = _opt(8, min=1)  # maximum epochs
-    batch_games: int = _opt(2, min=1)  # games per step (a game is ~300 events)
-    lr: float = _opt(3e-3, min=0.0)  # AdamW learning rate
-    lr_decay: float = _opt(1.0, min=0.0)  # learning rate multiplied by this after every epoch
-    weight_decay: float = _opt(1e-5, min=0.0)  # AdamW decoupled weight decay
-    grad_clip: float = _opt(1.0, min=0.0)  # max global gradient norm
-    patience: int = _opt(2, min=0)  # epochs without validation improvement before stopping
-    seed: int = _opt(0, min=0)
-    device: str = _opt("auto", check=_device)  # auto | cpu | cuda | cuda:N | mps
-    train_candidates: tuple[str, ...] = _opt(CANDIDATE_SETS, choices=CANDIDATE_SETS)  # loss =
-    # mean NLL over these candidate sets
-    val_candidates: str = _opt("roster", choices=CANDIDATE_SETS)  # early stopping on this set
-    val_samples: int = _opt(10, min=1)  # CVAE importance samples during validation
-    split_fractions: tuple[float, float, float] = _opt((0.8, 0.1, 0.1), check=_fractions)
-    split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
-    unseen_rate: float = _opt(0.02, min=0.0, max=1.0)  # prob. a dressed player is treated
-    # as unseen for a whole training game (trains the cold-start tokens)
-    max_train_games: int = _opt(0, min=0)  # >0: use only the latest this many training games
-    num_threads: int = _opt(0, min=0)  # >0: torch.set_num_threads
-    progress: bool = True  # tqdm bars
-
-    def __post_init__(self) -> None:
-        # built in Python too (not only from a file), so the same checks apply
-        checked_fields(TrainConfig, dataclasses.asdict(self), "train config")
-
-
-# Keys that moved from the train section to the features section (issue 15).
-_MOVED_TO_FEATURES = ("lineup", "on_ice_history", "min_player_events")
-
-
-def train_config_from_dict(data: dict[str, Any]) -> TrainConfig:
-    """TrainConfig from a dict; an unknown key or a bad value raises ValueError naming it."""
-    moved = sorted(set(data) & set(_MOVED_TO_FEATURES)) if isinstance(data, dict) else []
-    if moved:
-        raise ValueError(f"train config key(s) {moved} moved to the 'features' section")
-    return TrainConfig(**checked_fields(TrainConfig, data, "train config"))
-
-
-def feature_config_from_dict(data: dict[str, Any]) -> FeatureConfig:
-    """FeatureConfig from a dict; an unknown key or a bad value raises ValueError naming it."""
-    return FeatureConfig(**checked_fields(FeatureConfig, data, "features config"))
-
-
-def resolve_features(model: str, features: FeatureConfig | dict[str, Any] | None
-                     ) -> FeatureConfig:
-    """The feature flags model `model` trains with: `history` resolved for the model."""
-    if features is None:
-        features = FeatureConfig()
-    elif isinstance(features, dict):
-        features = feature_config_from_dict(features)
-    return dataclasses.replace(features, history=model_history(model, features.history))
 
 
 @dataclass
@@ -201,6 +122,182 @@ def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
     return float(d["ll"][sel].mean()), float(d["top1"][sel].mean())
 
 
+@dataclass
+class _Setup:
+    """What a run trains on: split, fitted encoder, model config, the checkpoint it resumes."""
+
+    split: dict[str, list[str]]
+    encoder: SequenceEncoder
+    model_cfg: Any
+    fingerprint: dict[str, list[Any]]
+    ckpt: dict[str, Any] | None = None
+
+
+@dataclass
+class _Progress:
+    """Early-stopping state carried from epoch to epoch (and through a checkpoint)."""
+
+    best_state: dict[str, torch.Tensor]
+    start_epoch: int = 0
+    best: float = -math.inf
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def update(self, val_ll: float, epoch: int, net: PlayerModel) -> bool:
+        """Record epoch `epoch`'s validation score; True when its weights become the best.
+
+        With no validation score (NaN: no validation player) the latest epoch counts as best.
+        """
+        improved = not math.isnan(val_ll) and val_ll > self.best
+        if improved or math.isnan(val_ll):
+            self.best = val_ll if improved else self.best
+            self.best_epoch, self.bad_epochs = epoch, 0
+            self.best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            return True
+        self.bad_epochs += 1
+        return False
+
+    def checkpoint(self, meta: dict[str, Any], net: PlayerModel, opt: torch.optim.Optimizer,
+                   epoch: int) -> dict[str, Any]:
+        """The resumable checkpoint after `epoch`."""
+        return {**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                "epoch": epoch, "best": self.best, "best_epoch": self.best_epoch,
+                "bad_epochs": self.bad_epochs, "history": self.history, "rng": _rng_state()}
+
+
+@dataclass
+class _Loop:
+    """The moving parts of the training loop, shared by every epoch."""
+
+    name: str
+    net: PlayerModel
+    wrapped: Any  # the net, or its DistributedDataParallel wrapper
+    opt: torch.optim.Optimizer
+    cfg: TrainConfig
+    device: torch.device
+    backoff: torch.Tensor
+    n_vocab: int
+    rank: int = 0
+    world: int = 1
+
+
+def _runtime(cfg: TrainConfig) -> tuple[torch.device, int, int]:
+    """(device, rank, world size): threads, device choice, the process group under torchrun."""
+    if cfg.num_threads > 0:
+        torch.set_num_threads(cfg.num_threads)
+    device = select_device(cfg.device)
+    rank, world = _dist_setup(device)
+    if device.type == "cuda" and world > 1:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return device, rank, world
+
+
+def _prepare(t: Any, run_dir: Path | None, model: str, cfg: TrainConfig,
+             model_overrides: dict[str, Any] | None,
+             features: FeatureConfig | dict[str, Any] | None,
+             split: dict[str, list[str]] | None, resume: bool) -> _Setup:
+    """A fresh run's split, fitted encoder and model config, or a resumed run's, checked
+    against what this call asks for (model, features, config and data). Eight parameters:
+    `fit`'s own options, passed through."""
+    if resume:
+        assert run_dir is not None  # prepare_run_folder refuses resume without a folder
+        ckpt = read_checkpoint(run_dir / CHECKPOINT)
+        split = ckpt["split"]
+        encoder = SequenceEncoder.from_state(ckpt["encoder"])
+        fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
+        wanted = default_config(model, encoder, model_overrides)
+        asked = resolve_features(model, features)
+        check_resume(ckpt, run_dir, model=model, train_config=dataclasses.asdict(cfg),
+                     model_config=config_to_dict(wanted), fingerprint=fingerprint,
+                     features=(dataclasses.asdict(encoder.features), dataclasses.asdict(asked)))
+        return _Setup(split, encoder, config_from_dict(model, ckpt["model_config"]),
+                      fingerprint, ckpt)
+    split = split or split_games(t.games, cfg.split_fractions,
+                                 within_last_season=cfg.split_within_last_season)
+    if cfg.max_train_games > 0:
+        split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    encoder = SequenceEncoder.from_config(resolve_features(model, features))
+    encoder.fit(t, split["train"])
+    return _Setup(split, encoder, default_config(model, encoder, model_overrides),
+                  data_fingerprint(t.events, split["train"] + split["val"]))
+
+
+def _restore(setup: _Setup, run_dir: Path | None, net: PlayerModel,
+             opt: torch.optim.Optimizer) -> _Progress:
+    """Early-stopping state: fresh, or the resumed checkpoint's (weights, optimizer, RNG)."""
+    ckpt = setup.ckpt
+    if ckpt is not None:
+        net.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+    progress = _Progress({k: v.detach().clone() for k, v in net.state_dict().items()})
+    if ckpt is None:
+        return progress
+    progress.start_epoch = int(ckpt["epoch"]) + 1
+    progress.best, progress.best_epoch = ckpt["best"], ckpt["best_epoch"]
+    progress.bad_epochs, progress.history = ckpt["bad_epochs"], list(ckpt["history"])
+    _set_rng_state(ckpt["rng"])
+    if run_dir is not None and (run_dir / BEST).exists():
+        progress.best_state = read_checkpoint(run_dir / BEST)["model"]
+    return progress
+
+
+def _epoch_batches(loop: _Loop, n_games: int, epoch: int) -> list[list[int]]:
+    """This rank's game batches for `epoch`: a seeded shuffle, then every world-th batch."""
+    cfg = loop.cfg
+    order = torch.randperm(n_games, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch))
+    batches = [order[i:i + cfg.batch_games].tolist() for i in range(0, len(order), cfg.batch_games)]
+    if loop.world > 1:
+        batches = batches[:len(batches) // loop.world * loop.world][loop.rank::loop.world]
+    return batches
+
+
+def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, float], int]:
+    """One pass over this rank's batches: (loss terms summed with event weights, events).
+
+    A non-finite loss or gradient norm raises TrainingDiverged before the optimizer steps.
+    """
+    from tqdm.auto import tqdm
+
+    net, opt, cfg, device = loop.net, loop.opt, loop.cfg, loop.device
+    net.train()
+    net.on_epoch_start(epoch)
+    for group in opt.param_groups:  # a function of the epoch, so resume gets it right
+        group["lr"] = cfg.lr * cfg.lr_decay ** epoch
+    sums: dict[str, float] = {}
+    n_events = 0
+    bar = tqdm(_epoch_batches(loop, train_enc.n_games, epoch), unit="batch",
+               desc=f"{loop.name} epoch {epoch}", disable=not cfg.progress or loop.rank != 0)
+    for b, games in enumerate(bar):
+        batch = next(iterate_batches(train_enc, len(games), games)).to(device)
+        batch = simulate_unseen(batch, loop.backoff, cfg.unseen_rate)
+        cands = training_candidates(batch, cfg.train_candidates, loop.n_vocab)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            out = loop.wrapped(batch, cands)
+        opt.zero_grad(set_to_none=True)
+        out.loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
+        check_batch(out.loss, norm, epoch=epoch, batch=b, model=loop.name)  # before the step
+        opt.step()
+        n_events += batch.n_targets
+        for k, v in {"loss": out.loss, **out.terms}.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.n_targets
+        bar.set_postfix(loss=f"{float(out.loss.detach()):.3f}")
+    return sums, n_events
+
+
+def _epoch_row(loop: _Loop, epoch: int, sums: dict[str, float], n_events: int,
+               seconds: float, val: tuple[float, float]) -> dict[str, Any]:
+    """One row of metrics.csv: mean loss terms, validation score, speed, KL weight."""
+    row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in sums.items()},
+           "val_loglik": val[0], "val_top1": val[1], "seconds": seconds,
+           "train_events_per_s": n_events * loop.world / max(seconds, 1e-9),
+           "kl_weight": float(loop.net.kl_weight)}
+    log.info("%s epoch %d: %s", loop.name, epoch,
+             ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
+    return row
+
+
 @flush_denormals()
 def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cvae", *,
         model_overrides: dict[str, Any] | None = None, train_config: TrainConfig | None = None,
@@ -217,53 +314,28 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
     run is refused unless `resume=True` continues it from `run_dir/checkpoint.pt` (same
     model, features, config and data required) or `overwrite=True` replaces it. A non-finite
     loss or validation score raises TrainingDiverged. Returns the best-validation Run.
-    The config file schema that fills these arguments is `hockey_vae.config.RunConfig`.
+    The config file schema that fills these arguments is `hockey_vae.config.RunConfig`; its
+    sections and the run-folder modes are why this takes nine parameters.
     """
     if model not in MODEL_NAMES:
         raise ValueError(f"model {model!r} is not one of {MODEL_NAMES}")
     cfg = train_config or TrainConfig()
-    if cfg.num_threads > 0:
-        torch.set_num_threads(cfg.num_threads)
-    device = select_device(cfg.device)
-    rank, world = _dist_setup(device)
-    if device.type == "cuda" and world > 1:
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    device, rank, world = _runtime(cfg)
     seed_everything(cfg.seed)
     run_dir = Path(run_dir) if run_dir is not None else None
     prepare_run_folder(run_dir, resume=resume, overwrite=overwrite)  # run-folder guard
     t = as_tables(tables)
-
-    ckpt: dict[str, Any] | None = None
-    if resume:
-        assert run_dir is not None  # prepare_run_folder refuses resume without a folder
-        ckpt = read_checkpoint(run_dir / CHECKPOINT)
-        split = ckpt["split"]
-        encoder = SequenceEncoder.from_state(ckpt["encoder"])
-        fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
-        wanted = default_config(model, encoder, model_overrides)
-        asked = resolve_features(model, features)
-        check_resume(ckpt, run_dir, model=model, train_config=dataclasses.asdict(cfg),
-                     model_config=config_to_dict(wanted), fingerprint=fingerprint,
-                     features=(dataclasses.asdict(encoder.features), dataclasses.asdict(asked)))
-        model_cfg = config_from_dict(model, ckpt["model_config"])
-    else:
-        split = split or split_games(t.games, cfg.split_fractions,
-                                     within_last_season=cfg.split_within_last_season)
-        if cfg.max_train_games > 0:
-            split = {**split, "train": split["train"][-cfg.max_train_games:]}
-        encoder = SequenceEncoder.from_config(resolve_features(model, features))
-        encoder.fit(t, split["train"])
-        model_cfg = default_config(model, encoder, model_overrides)
-        fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
+    setup = _prepare(t, run_dir, model, cfg, model_overrides, features, split, resume)
+    split, encoder = setup.split, setup.encoder
     train_enc = encoder.transform(t, split["train"])
     val_enc = encoder.transform(t, split["val"]) if split["val"] else None
 
-    net = build_model(model, model_cfg, encoder).to(device)
+    net = build_model(model, setup.model_cfg, encoder).to(device)
     check_split(split, ("train", "val") if net.trainable else ("train",),
                 what=f"training {model}", fractions=cfg.split_fractions)
-    meta = {"model_name": model, "model_config": config_to_dict(model_cfg),
+    meta = {"model_name": model, "model_config": config_to_dict(setup.model_cfg),
             "train_config": dataclasses.asdict(cfg), "encoder": encoder.state(), "split": split,
-            FINGERPRINT_KEY: fingerprint}
+            FINGERPRINT_KEY: setup.fingerprint}
     writer = None  # writes config.json with the first checkpoint, never before
     if run_dir is not None and rank == 0:
         writer = RunWriter(run_dir, {k: v for k, v in meta.items()
@@ -273,90 +345,36 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
 
     if not net.trainable:
         net.fit(train_enc)
-        run = Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
         if writer is not None:
             state = {**meta, "model": net.state_dict(), "epoch": 0}
             writer.save(best=state, checkpoint=state)
-        return run
+        return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
 
-    ddp = world > 1
-    wrapped: Any = torch.nn.parallel.DistributedDataParallel(net) if ddp else net
+    wrapped: Any = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, best, best_epoch, bad_epochs = 0, -math.inf, -1, 0
-    history: list[dict[str, Any]] = []
-    if ckpt is not None:
-        net.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        start_epoch = int(ckpt["epoch"]) + 1
-        best, best_epoch, bad_epochs = ckpt["best"], ckpt["best_epoch"], ckpt["bad_epochs"]
-        history = list(ckpt["history"])
-        _set_rng_state(ckpt["rng"])
-    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-    if run_dir is not None and (run_dir / BEST).exists() and ckpt is not None:
-        best_state = read_checkpoint(run_dir / BEST)["model"]
-
-    n_vocab = len(encoder.vocab_)
-    backoff = torch.from_numpy(encoder.vocab_.backoff()).to(device)
-    autocast = device.type == "cuda"
-    from tqdm.auto import tqdm
-
-    for epoch in range(start_epoch, cfg.epochs):
-        if bad_epochs >= cfg.patience:
+    progress = _restore(setup, run_dir, net, opt)
+    loop = _Loop(model, net, wrapped, opt, cfg, device,
+                 torch.from_numpy(encoder.vocab_.backoff()).to(device), len(encoder.vocab_),
+                 rank, world)
+    for epoch in range(progress.start_epoch, cfg.epochs):
+        if progress.bad_epochs >= cfg.patience:
             break
-        net.train()
-        net.on_epoch_start(epoch)
-        for group in opt.param_groups:  # a function of the epoch, so resume gets it right
-            group["lr"] = cfg.lr * cfg.lr_decay ** epoch
-        order = torch.randperm(train_enc.n_games,
-                               generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch))
-        batches = [order[i:i + cfg.batch_games].tolist()
-                   for i in range(0, len(order), cfg.batch_games)]
-        batches = batches[:len(batches) // world * world][rank::world] if ddp else batches
-        tic, sums, n_events = time.perf_counter(), {}, 0
-        bar = tqdm(batches, desc=f"{model} epoch {epoch}", unit="batch",
-                   disable=not cfg.progress or rank != 0)
-        for b, games in enumerate(bar):
-            batch = next(iterate_batches(train_enc, len(games), games)).to(device)
-            batch = simulate_unseen(batch, backoff, cfg.unseen_rate)
-            cands = training_candidates(batch, cfg.train_candidates, n_vocab)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                out = wrapped(batch, cands)
-            opt.zero_grad(set_to_none=True)
-            out.loss.backward()
-            norm = torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            check_batch(out.loss, norm, epoch=epoch, batch=b, model=model)  # before the step
-            opt.step()
-            n_events += batch.n_targets
-            for k, v in {"loss": out.loss, **out.terms}.items():
-                sums[k] = sums.get(k, 0.0) + float(v.detach()) * batch.n_targets
-            bar.set_postfix(loss=f"{float(out.loss.detach()):.3f}")
+        tic = time.perf_counter()
+        sums, n_events = _train_epoch(loop, train_enc, epoch)
         seconds = time.perf_counter() - tic
         val_ll, val_top1 = validation_loglik(net, val_enc, cfg, device)
         check_epoch(val_ll, val_top1, net.state_dict(), epoch=epoch, model=model)
-        improved = not math.isnan(val_ll) and val_ll > best
-        if improved or math.isnan(val_ll):
-            best, best_epoch, bad_epochs = (val_ll if improved else best), epoch, 0
-            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
-        else:
-            bad_epochs += 1
-        row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in sums.items()},
-               "val_loglik": val_ll, "val_top1": val_top1, "seconds": seconds,
-               "train_events_per_s": n_events * world / max(seconds, 1e-9),
-               "kl_weight": float(net.kl_weight)}
-        history.append(row)
-        log.info("%s epoch %d: %s", model, epoch,
-                 ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
+        is_best = progress.update(val_ll, epoch, net)
+        progress.history.append(_epoch_row(loop, epoch, sums, n_events, seconds,
+                                           (val_ll, val_top1)))
         if writer is not None:
-            writer.save(
-                best={**meta, "model": best_state, "epoch": epoch}
-                if improved or math.isnan(val_ll) else None,
-                checkpoint={**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                            "epoch": epoch, "best": best, "best_epoch": best_epoch,
-                            "bad_epochs": bad_epochs, "history": history, "rng": _rng_state()},
-                metrics=pd.DataFrame(history))
-    net.load_state_dict(best_state)
+            writer.save(best={**meta, "model": progress.best_state, "epoch": epoch}
+                        if is_best else None,
+                        checkpoint=progress.checkpoint(meta, net, opt, epoch),
+                        metrics=pd.DataFrame(progress.history))
+    net.load_state_dict(progress.best_state)
     net.eval()
-    return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(history), device)
+    return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(progress.history), device)
 
 
 def load_run(run_dir: str | os.PathLike, which: str = "best",
