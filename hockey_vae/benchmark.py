@@ -229,6 +229,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     bad = [m for m in models if m not in MODEL_NAMES]
     if bad:
         raise ValueError(f"unknown model(s) {bad}; choose from {MODEL_NAMES}")
+    commit = git_commit()  # before any output: the report's own figures are tracked files
     run_cfg = load_config(config)
     run_cfg.check_models(models)
     cfg = run_cfg.train
@@ -253,7 +254,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     report: dict[str, Any] = {
         "data": data_label,
         "split": _split_info(t, cfg, split),
-        "commit": git_commit(),
+        "commit": commit,
         "seed": cfg.seed,
         "command": command,
         "train_config": run_cfg.to_dict()["train"],
