@@ -6,7 +6,7 @@ import pandas as pd
 import pyarrow as pa
 
 from hockey_vae.downstream.features import as_frame, require_columns
-from hockey_vae.sequences import split_games
+from hockey_vae.features import split_games
 
 __all__ = ["split_by_date", "describe_split"]
 
@@ -18,7 +18,7 @@ def split_by_date(
 
     The last season's games, ordered by (game_date, game_id), go train / val / test in
     proportions 1 - val_frac - test_frac, val_frac, test_frac (the same rule and rounding as
-    `hockey_vae.sequences.split_games(within_last_season=True)`, which the embedding model
+    `hockey_vae.features.split_games(within_last_season=True)`, which the embedding model
     trains with). With one season (e.g. the synthetic league) that season is the whole
     split. NHL data here: 2017-18 plus the first 80% of 2018-19 train, the next 10%
     validate, the last 10% test.
