@@ -7,8 +7,8 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from hockey_vae.schema import EVENTS, GAMES, POSITIONS, ROSTERS
 from hockey_vae.features import Tables, as_tables
+from hockey_vae.schema import EVENTS, GAMES, POSITIONS, ROSTERS
 
 __all__ = ["toy_tables"]
 
