@@ -39,3 +39,28 @@ def test_unknown_name_is_an_attribute_error() -> None:
         assert "no_such_name" in str(err)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+def test_cli_help_and_data_subcommands_never_import_torch(tmp_path) -> None:
+    for argv in ("--help", "describe --help", "ingest --help", "train --help", "demo --help",
+                 "toys --help", "fetch --help", "downstream --help"):
+        code = (f"from hockey_vae.cli import main\ntry:\n    main({argv!r}.split())\n"
+                "except SystemExit:\n    pass")
+        assert "torch" not in _loaded_after(code), argv
+
+
+def test_describe_and_ingest_run_without_torch(tmp_path) -> None:
+    sample = tmp_path / "sample"
+    code = (f"from hockey_vae.cli import main\n"
+            f"main(['simulate', '--teams', '4', '--games', '2', '--out', {str(sample)!r}])\n"
+            f"main(['describe', {str(sample)!r}])\n"
+            f"main(['ingest', 'tabular', {str(sample / 'events.parquet')!r}, "
+            f"'--out', {str(tmp_path / 'out')!r}])")
+    assert "torch" not in _loaded_after(code)
+
+
+def test_toy_names_match_the_core_toys() -> None:
+    from hockey_vae.cli.toys import TOY_NAMES
+    from hockey_vae.core.toys import TOYS
+
+    assert sorted(TOYS) == list(TOY_NAMES)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hockey_vae.config import RunConfig, load_config
+if TYPE_CHECKING:
+    from hockey_vae.config import RunConfig
 
 __all__ = ["load_data", "run_config", "CONFIG_HELP"]
 
@@ -22,4 +23,6 @@ def load_data(directory: str) -> Any:
 def run_config(path: str | None, **train_flags: Any) -> RunConfig:
     """The checked config of file `path` (defaults when None) with the command-line train
     values that are not None on top."""
+    from hockey_vae.config import load_config  # imports torch: only when a command runs
+
     return load_config(path).with_train(**train_flags)

@@ -6,11 +6,8 @@ import argparse
 import shlex
 import sys
 
-import torch
-
-from hockey_vae.benchmark import run_benchmark
 from hockey_vae.cli._common import CONFIG_HELP, load_data, run_config
-from hockey_vae.models import MODEL_NAMES
+from hockey_vae.names import MODEL_NAMES
 
 __all__ = ["register", "run"]
 
@@ -41,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print the headline table."""
+    import torch
+
+    from hockey_vae.benchmark import run_benchmark
+
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed,

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from hockey_vae.cli._common import load_data
-from hockey_vae.embed import embed_events, embed_players, write_embeddings
-from hockey_vae.train import load_run
 
 __all__ = ["register", "run"]
 
@@ -25,6 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Embed every event of DIR and write the table."""
+    from hockey_vae.embed import embed_events, embed_players, write_embeddings
+    from hockey_vae.train import load_run
+
     tables = load_data(args.data)
     events = embed_events(load_run(args.run, device=args.device), tables)
     table = embed_players(events, tables.rosters) if args.per_player else events

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from hockey_vae.benchmark import git_commit
 from hockey_vae.cli._common import load_data
-from hockey_vae.evaluate import evaluate_model
 from hockey_vae.jsonsafe import dumps_json
-from hockey_vae.split_check import require_games
-from hockey_vae.train import load_run
+from hockey_vae.reporting import git_commit
 
 __all__ = ["register", "run"]
 
@@ -30,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print a table, or JSON {"data", "split", "commit", "models": {...}}."""
+    from hockey_vae.evaluate import evaluate_model
+    from hockey_vae.split_check import require_games
+    from hockey_vae.train import load_run
+
     r = load_run(args.run, device=args.device)
     tables = load_data(args.data)
     games = None if args.split == "all" else r.split[args.split]

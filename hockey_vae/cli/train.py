@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hockey_vae.cli._common import CONFIG_HELP, load_data, run_config
-from hockey_vae.models import MODEL_NAMES
-from hockey_vae.train import fit
+from hockey_vae.names import MODEL_NAMES
 
 __all__ = ["register", "run"]
 
@@ -33,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and print the per-epoch metrics."""
+    from hockey_vae.train import fit
+
     cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed)
     kwargs = cfg.fit_kwargs(args.model)  # checked before the data are read
     result = fit(load_data(args.data), args.out, args.model, resume=args.resume,

@@ -20,6 +20,7 @@ from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores, masked_l
 from hockey_vae.models.baselines import CountConfig, FrequencyModel, UniformModel
 from hockey_vae.models.cvae import CVAEConfig, PlayerCVAE
 from hockey_vae.models.lstm import ENCODER_FIELDS, ContextEncoder, LSTMClassifier, LSTMConfig
+from hockey_vae.names import MODEL_NAMES
 
 __all__ = [
     "MODEL_NAMES",
@@ -46,7 +47,6 @@ __all__ = [
     "build_model",
 ]
 
-MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "frequency", "uniform")
 _COUNT_MODELS = ("frequency", "uniform")
 
 
