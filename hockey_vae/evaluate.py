@@ -195,6 +195,9 @@ def evaluate_model(model: PlayerModel, enc: EncodedGames, train_counts: Sequence
     """All metrics of `model` on the encoded held-out games `enc`.
 
     `train_counts` are the vocabulary's training event counts (defines sparse players).
+
+    The keyword options are the evaluation's knobs (samples, batch, device, seed, progress),
+    hence ten parameters.
     """
     pred = predict(model, enc, candidate_sets, n_samples=n_samples, batch_games=batch_games,
                    device=device, seed=seed, progress=progress)

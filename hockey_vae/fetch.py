@@ -287,6 +287,9 @@ def fetch_nhl_season(
     fake sleep. Per-game failures are collected in `FetchResult.failures`, refused schedule
     entries and paths in `FetchResult.problems`, and the run goes on; a schedule that yields
     no game raises FetchError. Files already in `out_dir` are kept.
+
+    Its keyword options are the CLI's flags (URLs, rate, retries, timeout, shifts, progress),
+    hence more than eight parameters; the work itself is split into the helpers above.
     """
     out_dir = Path(out_dir)
     client = client or HttpClient(base_url=base_url, min_interval=rate, retries=retries,

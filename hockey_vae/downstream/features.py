@@ -145,7 +145,15 @@ def shot_features(
     is_shot = events["event_type"].isin(UNBLOCKED_SHOTS).to_numpy()
     ev = events.loc[is_shot].reset_index(drop=True)
     pv = prev.loc[is_shot].reset_index(drop=True)
+    out = _shot_location(ev)
+    _add_previous_event(out, ev, pv)
+    _add_situation(out, ev)
+    _add_goalies(out, ev, rosters)
+    return out
 
+
+def _shot_location(ev: pd.DataFrame) -> pd.DataFrame:
+    """Ids, label, and where the shot came from: distance and angle to the attacked net."""
     x = ev["x"].astype(float).to_numpy()
     y = ev["y"].astype(float).to_numpy()
     out = pd.DataFrame(
@@ -164,8 +172,13 @@ def shot_features(
     out["x"], out["y"] = x, y
     shot_type = ev["detail"].astype("string").str.strip().str.lower()
     out["shot_type"] = shot_type.fillna("unknown").replace("", "unknown").to_numpy(dtype=object)
+    return out
 
-    # previous event, seen in the shooter's frame (the opponent's frame is rotated 180 deg)
+
+def _add_previous_event(out: pd.DataFrame, ev: pd.DataFrame, pv: pd.DataFrame) -> None:
+    """The previous event in the shooter's frame (the opponent's is rotated 180 degrees):
+    time and distance since it, rebound, rush, its type and team."""
+    x, y = out["x"].to_numpy(), out["y"].to_numpy()
     same_team = (pv["team"] == ev["team"]).to_numpy()
     other_team = (pv["team"].notna() & (pv["team"] != ev["team"])).to_numpy()
     sign = np.where(same_team, 1.0, np.where(other_team, -1.0, np.nan))
@@ -184,6 +197,9 @@ def shot_features(
     out["prev_same_team"] = same_team.astype(np.int8)
     out["prev_event_type"] = prev_type.fillna("none").to_numpy(dtype=object)
 
+
+def _add_situation(out: pd.DataFrame, ev: pd.DataFrame) -> None:
+    """Manpower, strength label, clipped score difference and the clock."""
     sf = ev["skaters_for"].astype("Float64")
     sa = ev["skaters_against"].astype("Float64")
     out["skaters_for"] = sf.astype(float).to_numpy()
@@ -196,19 +212,21 @@ def shot_features(
     out["period_seconds"] = ev["period_seconds"].astype(float).to_numpy()
     out["game_seconds"] = ev["game_seconds"].astype(float).to_numpy()
 
+
+def _add_goalies(out: pd.DataFrame, ev: pd.DataFrame,
+                 rosters: pd.DataFrame | pa.Table | None) -> None:
+    """The goalie faced, empty nets on either side, and the 5v5 flag that needs them."""
     goalies = goalie_ids(rosters)
     games = out["game_id"].to_numpy()
-    against = ev.get("on_ice_against", None)
-    for_ = ev.get("on_ice_for", None)
-    out["empty_net_against"], out["goalie_id"] = _goalie_on_ice(games, against, goalies)
-    out["empty_net_for"], _ = _goalie_on_ice(games, for_, goalies)
+    out["empty_net_against"], out["goalie_id"] = _goalie_on_ice(
+        games, ev.get("on_ice_against", None), goalies)
+    out["empty_net_for"], _ = _goalie_on_ice(games, ev.get("on_ice_for", None), goalies)
     out["is_5v5"] = (
         (out["skaters_for"] == 5)
         & (out["skaters_against"] == 5)
         & (out["empty_net_against"] != 1)
         & (out["empty_net_for"] != 1)
     ).astype(np.int8)
-    return out
 
 
 def game_labels(games: pd.DataFrame | pa.Table) -> pd.DataFrame:

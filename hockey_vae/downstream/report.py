@@ -55,6 +55,9 @@ def run_downstream_report(
     Nothing is written until every evaluation has succeeded (a failed run keeps old reports).
     Embedding dimensions whose posterior mean varies less than `min_activity` over the
     train games' events (collapsed units) are dropped before any model sees them.
+
+    The keyword options are the report's knobs (tasks, models, bootstrap, stride, figures),
+    each a CLI flag, hence more than eight parameters.
     """
     unknown = [t for t in tasks if t not in TASKS]
     if unknown:

@@ -182,6 +182,8 @@ def evaluate_outcome(
 
     In-game models train on every `train_stride`-th state of each train game and are
     scored on every state of the test games (each game weighs by its number of events).
+
+    The keyword options mirror `evaluate_goals` plus the in-game stride, hence ten parameters.
     """
     events = as_frame(events, "events")
     states = game_states(events, games)

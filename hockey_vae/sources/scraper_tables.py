@@ -101,6 +101,9 @@ def games_table(game: np.ndarray, game_ids: list[str], shootout: np.ndarray, goa
     """One row per game: teams, final score (+1 to a shootout winner), winner, decided_in.
 
     Every game has at least one row, so per-game arrays line up with `game_ids`.
+
+    It takes the normaliser's columns one by one (ids, teams, scores, dates) rather than a
+    frame, hence more than eight parameters.
     """
     n_games = len(game_ids)
     # final score outside the shootout = max over rows of the score after the event
@@ -146,6 +149,8 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
     roles: (prefix, 1 if the player is on the home team, 0 away, -1 unknown) per p-column.
     home_team/away_team: one value per game. Rows come sorted by game, home before away,
     then numeric player id.
+
+    It takes the normaliser's columns one by one rather than a frame, hence nine parameters.
     """
     n = len(game)
     name_cols = ON_ICE_NAMES["home"] + ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
