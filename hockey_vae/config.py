@@ -29,7 +29,7 @@ from typing import Any
 
 from hockey_vae.features import FeatureConfig
 from hockey_vae.models import MODEL_NAMES, check_overrides
-from hockey_vae.train import TrainConfig, feature_config_from_dict, train_config_from_dict
+from hockey_vae.train_config import TrainConfig, feature_config_from_dict, train_config_from_dict
 
 __all__ = ["SECTIONS", "RunConfig", "parse_config", "read_config_file", "load_config"]
 
