@@ -19,6 +19,11 @@ import numpy as np
 SETS = ("roster", "on_ice", "sparse")
 
 
+
+def _nan(value: float | None) -> float:
+    """A report's number; null (no events in that set, see the report's "nulls") as NaN."""
+    return float("nan") if value is None else float(value)
+
 def _merged(arg: str) -> dict:
     """One seed's benchmark JSON; with `a.json+b.json`, b's models are added to a's."""
     parts = [json.loads(Path(f).read_text()) for f in arg.split("+")]
@@ -48,7 +53,7 @@ def main() -> None:
              + " | mean | sd |", "|---|---|" + "---|" * (len(seeds) + 2)]
     for m in models:
         for c in SETS:
-            v = np.array([r["models"][m][c]["loglik"] for r in runs])
+            v = np.array([_nan(r["models"][m][c]["loglik"]) for r in runs])
             lines.append(f"| {m} | {c} | " + " | ".join(f"{x:.3f}" for x in v)
                          + f" | {v.mean():.3f} | {v.std(ddof=1) if len(v) > 1 else 0:.3f} |")
     if {"cvae", "lstm"} <= set(models):
@@ -56,8 +61,8 @@ def main() -> None:
                   "| candidates | " + " | ".join(f"seed {s}" for s in seeds) + " | mean |",
                   "|---|" + "---|" * (len(seeds) + 1)]
         for c in SETS:
-            d = np.array([r["models"]["cvae"][c]["loglik"] - r["models"]["lstm"][c]["loglik"]
-                          for r in runs])
+            d = np.array([_nan(r["models"]["cvae"][c]["loglik"])
+                          - _nan(r["models"]["lstm"][c]["loglik"]) for r in runs])
             lines.append(f"| {c} | " + " | ".join(f"{x:+.3f}" for x in d) + f" | {d.mean():+.3f} |")
     Path(args.out).write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -88,6 +88,15 @@ def _data_diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def check_model_kind(ckpt: Mapping[str, Any], folder: str | os.PathLike, model: str) -> None:
+    """RunFolderError unless `ckpt` is a run of `model` (checked first: nothing else about
+    the call can be compared with a run of another kind)."""
+    if ckpt["model_name"] != model:
+        raise RunFolderError(f"cannot resume {folder}: its checkpoint is a {ckpt['model_name']!r} "
+                             f"run, not {model!r}; pass --model {ckpt['model_name']} or train "
+                             "into another folder")
+
+
 def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: str,
                  train_config: Mapping[str, Any], model_config: Mapping[str, Any],
                  fingerprint: Mapping[str, Any],
@@ -100,10 +109,7 @@ def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: s
     encoder's feature flags, the flags this call asks for). A checkpoint without a stored
     fingerprint (written before it was stored) skips the data comparison.
     """
-    if ckpt["model_name"] != model:
-        raise RunFolderError(f"cannot resume {folder}: its checkpoint is a {ckpt['model_name']!r} "
-                             f"run, not {model!r}; pass --model {ckpt['model_name']} or train "
-                             "into another folder")
+    check_model_kind(ckpt, folder, model)
     diffs = _dict_diff(ckpt["model_config"], model_config, "model")
     diffs += _dict_diff(ckpt["train_config"], train_config, "train", RESUMABLE_CHANGES)
     if features is not None:

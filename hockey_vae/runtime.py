@@ -25,8 +25,11 @@ def check_device(device: str) -> str:
 def select_device(device: str | torch.device | None = "auto") -> torch.device:
     """The device to run on: `auto` picks cuda, then mps, then cpu; anything else is forced.
 
-    Raises ValueError when a forced accelerator is not available, naming it.
+    Raises ValueError for a name that is not a device, or when a forced accelerator is not
+    available, naming it.
     """
+    if isinstance(device, str):
+        check_device(device)
     if device is None or str(device) == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -45,7 +45,7 @@ from hockey_vae.models import (
     config_to_dict,
     default_config,
 )
-from hockey_vae.resume import FINGERPRINT_KEY, check_resume, data_fingerprint
+from hockey_vae.resume import FINGERPRINT_KEY, check_model_kind, check_resume, data_fingerprint
 from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
 from hockey_vae.runtime import seed_everything, select_device
 from hockey_vae.split_check import check_split
@@ -203,6 +203,8 @@ def _prepare(t: Any, run_dir: Path | None, model: str, cfg: TrainConfig,
     if resume:
         assert run_dir is not None  # prepare_run_folder refuses resume without a folder
         ckpt = read_checkpoint(run_dir / CHECKPOINT)
+        _require_current_format(ckpt, run_dir / CHECKPOINT)
+        check_model_kind(ckpt, run_dir, model)
         split = ckpt["split"]
         encoder = SequenceEncoder.from_state(ckpt["encoder"])
         fingerprint = data_fingerprint(t.events, split["train"] + split["val"])
@@ -377,6 +379,14 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
     return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(progress.history), device)
 
 
+def _require_current_format(state: dict[str, Any], path: Path) -> None:
+    """ValueError for a checkpoint written before the features refactor (its encoder state
+    has no feature flags), which this version cannot read or resume."""
+    if "history" not in state["encoder"]:
+        raise ValueError(f"{path} was written before the features refactor (issue 15), "
+                         "whose checkpoints it cannot read; retrain the run")
+
+
 def load_run(run_dir: str | os.PathLike, which: str = "best",
              device: str | torch.device = "cpu") -> Run:
     """Rebuild a trained Run from `run_dir` (`best.pt` or `checkpoint.pt`), weights only."""
@@ -384,9 +394,7 @@ def load_run(run_dir: str | os.PathLike, which: str = "best",
     path = run_dir / (BEST if which == "best" else CHECKPOINT)
     state = read_checkpoint(path)  # CheckpointError naming the file; refuses NaN weights
     name = state["model_name"]
-    if "history" not in state["encoder"]:
-        raise ValueError(f"{path} was written before the features refactor (issue 15), "
-                         "whose checkpoints it cannot read; retrain the run")
+    _require_current_format(state, path)
     encoder = SequenceEncoder.from_state(state["encoder"])
     model_cfg = config_from_dict(name, state["model_config"])
     net = build_model(name, model_cfg, encoder)

@@ -53,7 +53,7 @@ class TrainConfig:
     lr_decay: float = _opt(1.0, min=0.0)  # learning rate multiplied by this after every epoch
     weight_decay: float = _opt(1e-5, min=0.0)  # AdamW decoupled weight decay
     grad_clip: float = _opt(1.0, min=0.0)  # max global gradient norm
-    patience: int = _opt(2, min=0)  # epochs without validation improvement before stopping
+    patience: int = _opt(2, min=1)  # epochs without validation improvement before stopping
     seed: int = _opt(0, min=0)
     device: str = _opt("auto", check=_device)  # auto | cpu | cuda | cuda:N | mps
     train_candidates: tuple[str, ...] = _opt(CANDIDATE_SETS, choices=CANDIDATE_SETS)  # loss =

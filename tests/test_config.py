@@ -53,3 +53,20 @@ def test_command_line_values_are_checked_like_file_values():
     with pytest.raises(ValueError, match="'device'"):
         cfg.with_train(device="cdua")
     assert cfg.with_train(device="cuda:1").train.device == "cuda:1"
+
+
+@pytest.mark.parametrize("train", [{"lr": float("nan")}, {"grad_clip": float("inf")},
+                                   {"unseen_rate": float("nan")},
+                                   {"split_fractions": [float("nan"), 0.5, 0.5]},
+                                   {"patience": 0}])
+def test_non_finite_numbers_and_zero_patience_are_refused(train):
+    key = next(iter(train))
+    with pytest.raises(ValueError, match=key):
+        parse_config({"train": train})
+
+
+def test_a_config_file_with_nan_is_refused(tmp_path):
+    path = tmp_path / "nan.json"
+    path.write_text('{"train": {"lr": NaN}}')  # Python's json module accepts NaN
+    with pytest.raises(ValueError, match="'lr' must be a finite number"):
+        load_config(str(path))

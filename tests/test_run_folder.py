@@ -140,3 +140,9 @@ def test_estimator_refit_replaces_its_run(tables, tmp_path):
     est.fit(tables)
     est.fit(tables)  # sklearn semantics: a second fit replaces the first
     assert load_run(tmp_path / "est").name == "frequency"
+
+
+def test_resume_with_another_model_is_named_before_any_other_check(tables, lstm_run):
+    # lstm-nohist would otherwise fail first on its own feature check
+    with pytest.raises(RunFolderError, match=r"is a 'lstm' run, not 'lstm-nohist'"):
+        fit(tables, lstm_run, "lstm-nohist", train_config=cfg(epochs=2), resume=True)

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, OSError) as err:  # FileNotFoundError, FileExistsError, ... included
         print(f"hockey-vae {args.command}: error: {err}", file=sys.stderr)
         return 2
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from hockey_vae.io import atomic_path
+from hockey_vae.jsonsafe import write_json
 
 __all__ = ["BaseConfig", "checked_fields"]
 
@@ -103,6 +104,9 @@ def _check_metadata(value: Any, meta: Any, name: str) -> None:
             raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     lo, hi = meta.get("min"), meta.get("max")
     for v in items:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{name} must be a finite number, got {value!r}")
+    for v in items:
         if isinstance(v, (int, float)) and not isinstance(v, bool) and (
                 (lo is not None and v < lo) or (hi is not None and v > hi)):
             bounds = f">= {lo}" if hi is None else f"<= {hi}" if lo is None else f"in [{lo}, {hi}]"
@@ -128,9 +132,7 @@ class BaseConfig:
 
     def save_json(self, path: str | os.PathLike) -> Path:
         """Write the config as JSON atomically; return the path."""
-        with atomic_path(path) as tmp:
-            tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
-        return Path(path)
+        return write_json(self.to_dict(), path)
 
     @classmethod
     def from_json_file(cls: type[C], path: str | os.PathLike) -> C:

@@ -6,6 +6,7 @@ leaves them out of every sequence.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +55,7 @@ def as_tables(tables: Any) -> Tables:
 def check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
     """`fractions` as a train/val/test triple; ValueError unless three numbers >= 0 summing to 1."""
     ok = (len(fractions) == 3 and all(isinstance(f, (int, float)) and not isinstance(f, bool)
-                                      for f in fractions))
+                                      and math.isfinite(f) for f in fractions))
     if not ok or abs(sum(fractions) - 1.0) > 1e-6 or min(fractions) < 0:
         raise ValueError("split fractions must be three non-negative numbers summing to 1, "
                          f"got {list(fractions)}")
