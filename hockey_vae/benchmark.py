@@ -23,13 +23,13 @@ import pandas as pd
 from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
-from hockey_vae.features import Tables, as_tables, split_games
+from hockey_vae.features import Tables, as_tables
 from hockey_vae.io import atomic_path
 from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.models import MODEL_NAMES, config_to_dict
 from hockey_vae.reporting import git_commit
 from hockey_vae.split_check import check_split
-from hockey_vae.train import Run, TrainConfig, fit
+from hockey_vae.train import Run, TrainConfig, fit, training_split
 
 __all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_CONFIG"]
 
@@ -235,10 +235,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     cfg = run_cfg.train
     out = Path(out)
     t = as_tables(tables)
-    split = split_games(t.games, cfg.split_fractions,
-                        within_last_season=cfg.split_within_last_season)
-    if cfg.max_train_games > 0:
-        split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    split = training_split(t.games, cfg)
     # too little data: one clear error before any training or any file is written
     check_split(split, ("train", "val", "test"), what="benchmark", fractions=cfg.split_fractions)
     out.parent.mkdir(parents=True, exist_ok=True)

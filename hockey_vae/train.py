@@ -56,7 +56,7 @@ from hockey_vae.train_config import (
     train_config_from_dict,
 )
 
-__all__ = ["TrainConfig", "Run", "fit", "load_run", "train_config_from_dict",
+__all__ = ["TrainConfig", "Run", "fit", "load_run", "training_split", "train_config_from_dict",
            "feature_config_from_dict", "resolve_features"]
 
 log = logging.getLogger(__name__)
@@ -215,14 +215,22 @@ def _prepare(t: Any, run_dir: Path | None, model: str, cfg: TrainConfig,
                      features=(dataclasses.asdict(encoder.features), dataclasses.asdict(asked)))
         return _Setup(split, encoder, config_from_dict(model, ckpt["model_config"]),
                       fingerprint, ckpt)
-    split = split or split_games(t.games, cfg.split_fractions,
-                                 within_last_season=cfg.split_within_last_season)
-    if cfg.max_train_games > 0:
-        split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    split = training_split(t.games, cfg, split)
     encoder = SequenceEncoder.from_config(resolve_features(model, features))
     encoder.fit(t, split["train"])
     return _Setup(split, encoder, default_config(model, encoder, model_overrides),
                   data_fingerprint(t.events, split["train"] + split["val"]))
+
+
+def training_split(games: Any, cfg: TrainConfig,
+                   split: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Train/val/test game ids: `split`, or the config's split by date; with
+    `max_train_games`, only that many of the latest training games."""
+    split = split or split_games(games, cfg.split_fractions,
+                                 within_last_season=cfg.split_within_last_season)
+    if cfg.max_train_games > 0:
+        split = {**split, "train": split["train"][-cfg.max_train_games:]}
+    return split
 
 
 def _restore(setup: _Setup, run_dir: Path | None, net: PlayerModel,
