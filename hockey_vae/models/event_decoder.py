@@ -12,8 +12,10 @@ summed NLL (nats) of its records (see `hockey_vae.models.latent_events`):
             logit = MLP(shot features) + a . u_shooter + g . u_goalie (no goalie: empty net).
             Finishing and goaltending reach the latents only here.
 - faceoffs: p(winner beats loser) = sigmoid(f . (u_w - u_l) + c_pos_w - c_pos_l + h home).
-- usage:    on-ice team events per dressed game, negative binomial with log mean
-            log(exposure) + b_pos + v . u_j: ice time, the simulator's depth chart (skill).
+- usage:    per game of the player's team: dressed (Bernoulli), on ice at all given
+            dressed (Bernoulli; for goalies: started), and the on-ice team events given that
+            (zero-truncated negative binomial, log mean log(exposure) + b_pos + v . u_j):
+            scratches and ice time, the simulator's depth chart (skill).
 
 Heads that read u are linear in it, so each style is a direction of u, and the implied
 goal probability of a player has a closed-form posterior interval.
@@ -52,8 +54,8 @@ class EventDecoder(nn.Module):
         self.fo_f = nn.Linear(d_u, 1, bias=False)
         self.fo_c = nn.Parameter(torch.zeros(n_positions))
         self.fo_home = nn.Parameter(torch.zeros(()))
-        self.use_v = nn.Linear(d_u, 1, bias=False)
-        self.use_b = nn.Parameter(torch.full((n_positions,), -1.0))
+        self.use_v = nn.Linear(d_u, 3, bias=False)  # dressed, played | dressed, count | played
+        self.use_b = nn.Parameter(torch.tensor([[2.0, 2.0, -1.0]]).repeat(n_positions, 1))
         self.use_log_r = nn.Parameter(torch.full((n_positions,), 2.0))  # NB dispersion
 
     def term(self, name: str, recs: dict[str, Tensor], u: Tensor, pos: Tensor) -> Tensor:
@@ -104,8 +106,17 @@ class EventDecoder(nn.Module):
 
     def _usage(self, r: dict[str, Tensor], u: Tensor, pos: Tensor) -> Tensor:
         p = r["player"]
-        log_mean = r["exposure"].log() + self.use_b[pos[p]] + self.use_v(u[p])[:, 0]
+        lin = self.use_b[pos[p]] + self.use_v(u[p])  # (n, 3)
+        dressed = r["dressed"]
+        played = r["on_ice"] > 0
+        nll = F.binary_cross_entropy_with_logits(lin[:, 0], dressed.float(), reduction="sum")
+        nll = nll + (F.binary_cross_entropy_with_logits(
+            lin[:, 1], played.float(), reduction="none") * dressed).sum()
         log_r = self.use_log_r[pos[p]]
+        log_mean = r["exposure"].log() + lin[:, 2]
         nb = torch.distributions.NegativeBinomial(total_count=log_r.exp(),
                                                   logits=log_mean - log_r)
-        return -nb.log_prob(r["on_ice"]).sum()
+        # zero-truncated: the count given that the player was on ice at all
+        log_p0 = nb.log_prob(torch.zeros_like(log_mean))
+        log_pos = nb.log_prob(r["on_ice"]) - torch.log1p(-log_p0.exp().clamp(max=1 - 1e-6))
+        return nll - (log_pos * played).sum()

@@ -9,7 +9,8 @@ One record set per likelihood term of `hockey_vae.models.player_latent`:
 - `shots`: every shot attempt from the shooter's view: distance, angle, manpower, the
   defending goalie, and the outcome (blocked, missed, saved, goal).
 - `faceoffs`: winner and loser.
-- `usage`: per dressed player and game, how many of the game's team events he was on ice for.
+- `usage`: per player and game of his team: dressed or scratched, and how many of the game's
+  team events he was on ice for (ice time; for goalies, whether they started).
 
 Players are indexed by `LatentEvents.player_ids`; positions index `POSITION_LEVELS`.
 """
@@ -56,7 +57,8 @@ class LatentEvents:
               outcome (n,) in OUTCOMES, loc (n, 2) = (log distance ft, angle deg / 30),
               in_zone (n,) bool (attempt from inside the offensive zone)
     faceoffs: winner (n,), loser (n,), winner_home (n,) in {+1, -1}
-    usage:    player (n,), on_ice (n,) events on ice, exposure (n,) team events in the game
+    usage:    player (n,), dressed (n,) bool, on_ice (n,) team events on ice, exposure (n,)
+              team events in the game; one record per game of the player's team in his span
     """
 
     player_ids: np.ndarray  # (n_players,) object (str)
@@ -221,20 +223,39 @@ def _shots(ev: pd.DataFrame, p1: np.ndarray, p2: np.ndarray, g_for: np.ndarray,
             "loc": loc[ok].astype(np.float32), "in_zone": x[ok] > 25.0}
 
 
+def _team_games(ro: pd.DataFrame, games_order: pd.Index) -> pd.DataFrame:
+    """(game_id, player_id, dressed) for every game of a player's modal team in his span.
+
+    The span runs from the player's first to his last dressed game (in `games_order`), so a
+    player who joins or leaves mid-season is not counted as scratched outside it.
+    """
+    r = ro[["game_id", "team", "player_id"]].dropna().drop_duplicates(["game_id", "player_id"])
+    r = r.assign(k=games_order.get_indexer(r["game_id"]))
+    team = r.groupby("player_id")["team"].agg(lambda s: s.value_counts().index[0])
+    span = r.groupby("player_id")["k"].agg(["min", "max"]).join(team)
+    tg = r[["game_id", "team", "k"]].drop_duplicates(["game_id", "team"])
+    cand = span.reset_index().merge(tg, on="team")
+    cand = cand[(cand["k"] >= cand["min"]) & (cand["k"] <= cand["max"])]
+    dressed = pd.MultiIndex.from_frame(r[["game_id", "player_id"]])
+    key = pd.MultiIndex.from_frame(cand[["game_id", "player_id"]])
+    return cand[["game_id", "player_id"]].assign(dressed=key.isin(dressed))
+
+
 def _usage(ev: pd.DataFrame, ro: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
-    """Per dressed player and game: team events on ice and the game's team events."""
+    """Per player and team game: dressed, team events on ice, the game's team events."""
     team_ev = ev[ev["team"].notna()]
     exposure = team_ev.groupby("game_id").size()
     lists = pd.concat([team_ev[["game_id", "on_ice_for"]].rename(columns={"on_ice_for": "p"}),
                        team_ev[["game_id", "on_ice_against"]].rename(
                            columns={"on_ice_against": "p"})])
     on = lists.explode("p").dropna().groupby(["game_id", "p"]).size()
-    dressed = ro[["game_id", "player_id"]].dropna().drop_duplicates()
-    dressed = dressed[dressed["game_id"].isin(exposure.index)]
-    key = pd.MultiIndex.from_frame(dressed.rename(columns={"player_id": "p"}))
-    return {"player": _index(dressed["player_id"], index),
-            "on_ice": on.reindex(key).fillna(0).to_numpy(np.float32),
-            "exposure": exposure.reindex(dressed["game_id"]).to_numpy(np.float32)}
+    tg = _team_games(ro[ro["game_id"].isin(exposure.index)], pd.Index(ev["game_id"].unique()))
+    key = pd.MultiIndex.from_frame(tg[["game_id", "player_id"]])
+    on_ice = on.reindex(key).fillna(0).to_numpy(np.float32)
+    return {"player": _index(tg["player_id"], index),
+            "dressed": tg["dressed"].to_numpy(bool),
+            "on_ice": np.where(tg["dressed"].to_numpy(bool), on_ice, 0.0).astype(np.float32),
+            "exposure": exposure.reindex(tg["game_id"]).to_numpy(np.float32)}
 
 
 def build_latent_events(events: Any, rosters: Any, game_ids: list[str] | None = None

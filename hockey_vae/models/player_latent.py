@@ -42,11 +42,11 @@ TERMS: tuple[str, ...] = ("types", "choice", "shots", "faceoffs", "usage")
 class PlayerLatentConfig:
     """Model and training settings (defaults: the synthetic-league benchmark's)."""
 
-    d_u: int = 12  # latent size: ~10 independent styles show in the simulator's events
+    d_u: int = 16  # latent size: ~11 independent styles show in the simulator's events, + room
     hidden: int = 64  # width of the context MLPs
     init_log_sd: float = -2.0  # initial log sd of every q(u_j)
     terms: tuple[str, ...] = TERMS  # likelihood terms in the objective
-    epochs: int = 30
+    epochs: int = 60
     batches_per_epoch: int = 20  # every term is cut into this many minibatches per epoch
     lr: float = 0.01  # Adam, all parameters
     seed: int = 0
