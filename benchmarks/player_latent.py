@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     wide, terc = r2_tables(preds)
     meta = {"fit_cpu_s": round(fit_cpu, 1), "train_games": len(train),
             "players": data.n_players, "config": {k: getattr(cfg, k) for k in
-                                                   ("d_u", "hidden", "epochs", "lr", "terms",
+                                                   ("d_u", "hidden", "epochs", "lr", "lr_players", "terms",
                                                     "batches_per_epoch")}}
     write_report(Path(args.out), prov, wide, terc, info_limits(box, preds),
                  latent_summary(model, emb), finishing_coverage(model, data, truth, emb),

@@ -44,11 +44,13 @@ class PlayerLatentConfig:
 
     d_u: int = 16  # latent size: ~11 independent styles show in the simulator's events, + room
     hidden: int = 64  # width of the context MLPs
-    init_log_sd: float = -2.0  # initial log sd of every q(u_j)
+    init_log_sd: float = -1.0  # initial log sd of every q(u_j) (the prior starts at 0)
+    init_mean_sd: float = 0.0  # sd of the initial means m_j (0: every player at the prior)
     terms: tuple[str, ...] = TERMS  # likelihood terms in the objective
     epochs: int = 60
     batches_per_epoch: int = 20  # every term is cut into this many minibatches per epoch
-    lr: float = 0.01  # Adam, all parameters
+    lr: float = 0.01  # Adam: decoder and prior
+    lr_players: float = 0.03  # Adam: q(u_j) means and log sds (few records per step each)
     seed: int = 0
 
 
@@ -64,7 +66,7 @@ class PlayerLatentModel(nn.Module):
         n = len(position)
         g = torch.Generator().manual_seed(cfg.seed)
         self.register_buffer("position", torch.tensor(np.asarray(position), dtype=torch.long))
-        self.m = nn.Parameter(0.1 * torch.randn(n, cfg.d_u, generator=g))
+        self.m = nn.Parameter(cfg.init_mean_sd * torch.randn(n, cfg.d_u, generator=g))
         self.log_s = nn.Parameter(torch.full((n, cfg.d_u), cfg.init_log_sd))
         self.prior_mu = nn.Parameter(torch.zeros(len(POSITION_LEVELS), cfg.d_u))
         self.prior_log_sd = nn.Parameter(torch.zeros(len(POSITION_LEVELS), cfg.d_u))
@@ -128,9 +130,12 @@ def fit_player_latent(data: LatentEvents, cfg: PlayerLatentConfig | None = None
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = PlayerLatentModel(cfg, data.position)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    players = [model.m, model.log_s]
+    rest = [p for n, p in model.named_parameters() if n not in ("m", "log_s")]
+    opt = torch.optim.Adam([{"params": players, "lr": cfg.lr_players},
+                            {"params": rest, "lr": cfg.lr}])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.epochs * cfg.batches_per_epoch,
-                                                       eta_min=cfg.lr / 20)
+                                                       eta_min=0.0)
     history = []
     for epoch in range(cfg.epochs):
         totals: dict[str, float] = {}
