@@ -6,8 +6,8 @@ Usage: python benchmarks/player_latent.py [--teams 32] [--games 82] [--seed 0] [
 
 Simulates a season, fits the player-latent model (`hockey_vae.models.player_latent`) on the
 first 80% of games by date, and probes every true style from (a) position alone, (b) box-score
-rates of the same games (`hockey_vae.boxscore`) and (c) the posterior means of u_j, each with
-position one-hot, by ridge regression cross-validated over players (5 folds, the same folds
+rates of the same games (`hockey_vae.boxscore`), (b') the same plus the logs of the rates and
+(c) the posterior means of u_j, each with position one-hot, by ridge regression cross-validated over players (5 folds, the same folds
 for every feature set). Also: R^2 by event-count tercile, KL per player, active units, the
 information limit for finishing and goaltending, and the 90% posterior-interval coverage of
 each player's implied finishing. Writes <out>.md and <out>.json.
@@ -66,6 +66,13 @@ def position_onehot(pos: pd.Series) -> pd.DataFrame:
     return pd.get_dummies(pos.astype(str), prefix="pos").astype(float)
 
 
+def with_logs(box: pd.DataFrame) -> pd.DataFrame:
+    """Box score plus log rates (rates are log-linear in the styles in the simulator)."""
+    rates = box[[c for c in box.columns if c.endswith(("_pg", "_p100", "_pct"))]]
+    floor = rates.where(rates > 0).min() / 2
+    return box.join(np.log(rates.clip(lower=floor, axis=1)).add_prefix("log_"))
+
+
 def probes(emb: pd.DataFrame, box: pd.DataFrame, truth: pd.DataFrame, seed: int
            ) -> pd.DataFrame:
     """Out-of-fold predictions for each feature set, on the same players and folds."""
@@ -75,14 +82,18 @@ def probes(emb: pd.DataFrame, box: pd.DataFrame, truth: pd.DataFrame, seed: int
     pos = position_onehot(emb.loc[folds.index, "position"])
     latent = emb.loc[folds.index, [c for c in emb.columns if c.startswith("emb_")
                                    and not c.startswith("emb_sd_")]]
-    sets = {"position": pos, "boxscore": box.loc[folds.index].drop(columns="position").join(pos),
+    b = box.loc[folds.index].drop(columns="position")
+    sets = {"position": pos, "boxscore": b.join(pos), "boxscore_log": with_logs(b).join(pos),
             "latent": latent.join(pos)}
     styles = list(STYLE_COLUMNS)
     out = [probe_predictions(X, truth, styles, folds).assign(features=name)
            for name, X in sets.items()]
     preds = pd.concat(out, ignore_index=True)
-    n_events = emb["n_events"]
-    terc = pd.qcut(n_events.rank(method="first"), 3, labels=["low", "mid", "high"])
+    # terciles of the record count among skaters, and among goalies, separately
+    goalie = emb["position"] == "G"
+    terc = pd.concat([pd.qcut(emb.loc[m, "n_events"].rank(method="first"), 3,
+                              labels=["low", "mid", "high"]).astype(str)
+                      for m in (goalie, ~goalie)])
     return preds.assign(tercile=preds["player_id"].map(terc).astype(str))
 
 
@@ -128,10 +139,16 @@ def finishing_coverage(model, data, truth: pd.DataFrame, emb: pd.DataFrame) -> d
     shots = emb["n_shots_on_goal"].to_numpy()
     ok = np.isfinite(fin) & (shots > 0)
     z = (true_logit - mean)[ok] / sd[ok]
+    # goalies: the decoder's own goal log-odds effect, not fit to the truth (a readout)
+    gk = truth["goaltending"].reindex(emb["player_id"].astype(str)).to_numpy()
+    g_eff = (model.m @ dec.shot_g.weight[2]).numpy()
+    g_ok = np.isfinite(gk)
     return {"coverage_90": float(np.mean(np.abs(z) <= 1.645)), "n_players": int(ok.sum()),
             "mean_sd": float(sd[ok].mean()), "corr_mean_truth": float(
                 np.corrcoef(mean[ok], true_logit[ok])[0, 1]),
-            "slope_truth_on_mean": float(np.polyfit(mean[ok], true_logit[ok], 1)[0])}
+            "slope_truth_on_mean": float(np.polyfit(mean[ok], true_logit[ok], 1)[0]),
+            "goalie_readout_r2": float(np.corrcoef(g_eff[g_ok], gk[g_ok])[0, 1] ** 2),
+            "n_goalies": int(g_ok.sum())}
 
 
 def latent_summary(model, emb: pd.DataFrame) -> dict:
@@ -175,6 +192,7 @@ def write_report(out: Path, prov, wide: pd.DataFrame, terc: pd.DataFrame, limits
     out.parent.mkdir(parents=True, exist_ok=True)
     obs = wide[wide["boxscore"] >= 0.3]
     gain = float((obs["latent"] - obs["boxscore"]).mean()) if len(obs) else float("nan")
+    gain_log = float((obs["latent"] - obs["boxscore_log"]).mean()) if len(obs) else float("nan")
     lines = ["# Player-latent prototype on the synthetic league: probes of the true styles", "",
              *prov.markdown(), "",
              "R^2 is the share of a true style's variance across players that a linear (ridge) "
@@ -183,7 +201,7 @@ def write_report(out: Path, prov, wide: pd.DataFrame, terc: pd.DataFrame, limits
              "includes position one-hot). 1 = perfect, 0 = no better than the mean.", "",
              "## R^2 by style", "", md_table(wide), "",
              f"Styles the box score shows (R^2 >= 0.3): {len(obs)}; mean latent - boxscore "
-             f"on them: {gain:+.3f}.", "",
+             f"on them: {gain:+.3f}; latent - boxscore_log: {gain_log:+.3f}.", "",
              "## R^2 by event-count tercile (records per player in the training games)", "",
              md_table(terc), "",
              "## Information limit (outcome channel only)", "",
@@ -198,12 +216,16 @@ def write_report(out: Path, prov, wide: pd.DataFrame, terc: pd.DataFrame, limits
              "## Latents", "", "```", json.dumps(summary, indent=1), "```", "",
              "## Finishing: 90% posterior intervals of the goal log-odds on a standard shot "
              "(30 ft, straight on, 5v5, average goalie) against the simulator's truth", "",
+             "`corr_mean_truth`: correlation of the posterior mean with the truth; "
+             "`goalie_readout_r2`: squared correlation of each goalie's goal log-odds effect "
+             "in the decoder (m_j . g, never fit to the truth) with his true goaltending.", "",
              "```", json.dumps(coverage, indent=1), "```", "",
              "## Training (nats per epoch, summed over records)", "",
              md_table(history, index=False), ""]
     out.with_suffix(".md").write_text("\n".join(lines))
     probe = [{"style": s, "r2": r["latent"], "r2_boxscore": r["boxscore"],
-              "r2_position": r["position"], "n_players": int(r["n"])}
+              "r2_boxscore_log": r["boxscore_log"], "r2_position": r["position"],
+              "n_players": int(r["n"])}
              for s, r in wide.iterrows()]
     payload = {**prov.to_dict(), "latent_model": "player_latent", **meta,
                "probe": {"player_latent": probe}, "probe_terciles": json.loads(
