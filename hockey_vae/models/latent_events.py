@@ -58,7 +58,8 @@ class LatentEvents:
               in_zone (n,) bool (attempt from inside the offensive zone)
     faceoffs: winner (n,), loser (n,), winner_home (n,) in {+1, -1}
     usage:    player (n,), dressed (n,) bool, on_ice (n,) team events on ice, exposure (n,)
-              team events in the game; one record per game of the player's team in his span
+              team events in the game; one record per game of the player's team
+              (see `dressed_span`)
     """
 
     player_ids: np.ndarray  # (n_players,) object (str)
@@ -223,25 +224,30 @@ def _shots(ev: pd.DataFrame, p1: np.ndarray, p2: np.ndarray, g_for: np.ndarray,
             "loc": loc[ok].astype(np.float32), "in_zone": x[ok] > 25.0}
 
 
-def _team_games(ro: pd.DataFrame, games_order: pd.Index) -> pd.DataFrame:
-    """(game_id, player_id, dressed) for every game of a player's modal team in his span.
+def _team_games(ro: pd.DataFrame, games_order: pd.Index, span: str) -> pd.DataFrame:
+    """(game_id, player_id, dressed) for the games of each player's modal team.
 
-    The span runs from the player's first to his last dressed game (in `games_order`), so a
-    player who joins or leaves mid-season is not counted as scratched outside it.
+    span "team": every game of that team (a league without trades: the synthetic one);
+    "player": only those from his first to his last dressed game (in `games_order`), so a
+    player traded, called up or sent down mid-season is not counted as scratched outside it.
     """
+    if span not in ("team", "player"):
+        raise ValueError(f"dressed_span must be 'team' or 'player', got {span!r}")
     r = ro[["game_id", "team", "player_id"]].dropna().drop_duplicates(["game_id", "player_id"])
     r = r.assign(k=games_order.get_indexer(r["game_id"]))
     team = r.groupby("player_id")["team"].agg(lambda s: s.value_counts().index[0])
-    span = r.groupby("player_id")["k"].agg(["min", "max"]).join(team)
+    span_k = r.groupby("player_id")["k"].agg(["min", "max"]).join(team)
     tg = r[["game_id", "team", "k"]].drop_duplicates(["game_id", "team"])
-    cand = span.reset_index().merge(tg, on="team")
-    cand = cand[(cand["k"] >= cand["min"]) & (cand["k"] <= cand["max"])]
+    cand = span_k.reset_index().merge(tg, on="team")
+    if span == "player":
+        cand = cand[(cand["k"] >= cand["min"]) & (cand["k"] <= cand["max"])]
     dressed = pd.MultiIndex.from_frame(r[["game_id", "player_id"]])
     key = pd.MultiIndex.from_frame(cand[["game_id", "player_id"]])
     return cand[["game_id", "player_id"]].assign(dressed=key.isin(dressed))
 
 
-def _usage(ev: pd.DataFrame, ro: pd.DataFrame, index: pd.Index) -> dict[str, np.ndarray]:
+def _usage(ev: pd.DataFrame, ro: pd.DataFrame, index: pd.Index, span: str
+           ) -> dict[str, np.ndarray]:
     """Per player and team game: dressed, team events on ice, the game's team events."""
     team_ev = ev[ev["team"].notna()]
     exposure = team_ev.groupby("game_id").size()
@@ -249,7 +255,8 @@ def _usage(ev: pd.DataFrame, ro: pd.DataFrame, index: pd.Index) -> dict[str, np.
                        team_ev[["game_id", "on_ice_against"]].rename(
                            columns={"on_ice_against": "p"})])
     on = lists.explode("p").dropna().groupby(["game_id", "p"]).size()
-    tg = _team_games(ro[ro["game_id"].isin(exposure.index)], pd.Index(ev["game_id"].unique()))
+    tg = _team_games(ro[ro["game_id"].isin(exposure.index)], pd.Index(ev["game_id"].unique()),
+                     span)
     key = pd.MultiIndex.from_frame(tg[["game_id", "player_id"]])
     on_ice = on.reindex(key).fillna(0).to_numpy(np.float32)
     return {"player": _index(tg["player_id"], index),
@@ -258,11 +265,13 @@ def _usage(ev: pd.DataFrame, ro: pd.DataFrame, index: pd.Index) -> dict[str, np.
             "exposure": exposure.reindex(tg["game_id"]).to_numpy(np.float32)}
 
 
-def build_latent_events(events: Any, rosters: Any, game_ids: list[str] | None = None
-                        ) -> LatentEvents:
+def build_latent_events(events: Any, rosters: Any, game_ids: list[str] | None = None, *,
+                        dressed_span: str = "team") -> LatentEvents:
     """Records for every term from the canonical events and rosters of `game_ids` (all games).
 
-    Raises ValueError naming a missing column; players are every rostered or acting player.
+    `dressed_span` says which games a player could have dressed for (see `_team_games`):
+    "team" for a league without trades, "player" for the NHL. Raises ValueError naming a
+    missing column; players are every rostered or acting player.
     """
     ev = _frame(events, "events")
     ro = _frame(rosters, "rosters")
@@ -293,5 +302,5 @@ def build_latent_events(events: Any, rosters: Any, game_ids: list[str] | None = 
         faceoffs={"winner": p1[fo], "loser": p2[fo],
                   "winner_home": np.where(ev["is_home"].fillna(False).to_numpy(bool)[fo],
                                           1.0, -1.0).astype(np.float32)},
-        usage=_usage(ev, ro, index),
+        usage=_usage(ev, ro, index, dressed_span),
     )

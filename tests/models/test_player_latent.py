@@ -50,6 +50,19 @@ def test_records_are_consistent(data):
     assert (data.usage["on_ice"][~data.usage["dressed"]] == 0).all()
 
 
+def test_dressed_span_counts_scratches_over_the_team_or_the_players_games(league, data):
+    u = data.usage
+    per_player = np.bincount(u["player"], minlength=data.n_players)
+    games = league.games.to_pandas()
+    team_games = pd.concat([games["home_team"], games["away_team"]]).value_counts()
+    assert set(per_player[per_player > 0]) <= set(team_games.to_numpy())
+    own = build_latent_events(league.events, league.rosters, dressed_span="player").usage
+    assert len(own["player"]) < len(u["player"])
+    assert own["dressed"].sum() == u["dressed"].sum()  # the same dressed games, fewer scratches
+    with pytest.raises(ValueError, match="dressed_span"):
+        build_latent_events(league.events, league.rosters, dressed_span="career")
+
+
 def test_kl_is_paid_once_per_player_whatever_his_event_count(data):
     j = int(np.bincount(data.types["actor"]).argmax())
     doubled = _with_player_doubled(data, j)
@@ -65,7 +78,7 @@ def test_kl_is_paid_once_per_player_whatever_his_event_count(data):
             kls.append(float((loss - nll).detach()))
             weights.append(w)
         assert sum(weights) == pytest.approx(1.0)
-        assert sum(kls) == pytest.approx(float(kl.sum()), rel=1e-3)
+        assert sum(kls) == pytest.approx(float(kl.sum().detach()), rel=1e-3)
 
 
 def _keep_few(data: LatentEvents, j: int, k: int) -> LatentEvents:
