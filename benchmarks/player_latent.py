@@ -1,7 +1,7 @@
 """Benchmark: do player latents recover the synthetic league's true styles better than box scores?
 
 Usage: python benchmarks/player_latent.py [--teams 32] [--games 82] [--seed 0] [--epochs 60]
-                                          [--terms types,choice,shots,faceoffs,usage]
+                                          [--terms types,choice,shots,faceoffs,usage] [--d-u 16]
                                           [--out reports/player_id/latent_prototype/synthetic]
 
 Simulates a season, fits the player-latent model (`hockey_vae.models.player_latent`) on the
@@ -243,6 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--terms", default=",".join(TERMS))
+    ap.add_argument("--d-u", type=int, default=PlayerLatentConfig.d_u, help="latent size")
     ap.add_argument("--out", default="reports/player_id/latent_prototype/synthetic")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     train = train_games(sim.games.to_pandas())
     events, rosters = sim.events.to_pandas(), sim.rosters.to_pandas()
     data = build_latent_events(events, rosters, train)
-    cfg = PlayerLatentConfig(epochs=args.epochs, seed=args.seed,
+    cfg = PlayerLatentConfig(epochs=args.epochs, seed=args.seed, d_u=args.d_u,
                              terms=tuple(args.terms.split(",")))
     t0 = time.process_time()
     model, history = fit_player_latent(data, cfg)
