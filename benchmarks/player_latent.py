@@ -20,20 +20,22 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
 from hockey_vae.boxscore import boxscore_rates, player_folds, probe_predictions, r2_by
-from hockey_vae.models.latent_events import build_latent_events
+from hockey_vae.models.latent_events import LatentEvents, build_latent_events
 from hockey_vae.models.player_latent import (
     TERMS,
     PlayerLatentConfig,
+    PlayerLatentModel,
     fit_player_latent,
     player_embeddings,
 )
-from hockey_vae.reporting.provenance import provenance
+from hockey_vae.reporting.provenance import Provenance, provenance
 from hockey_vae.simulate import STYLE_COLUMNS, LeagueConfig, simulate_league
 
 # Read off hockey_vae/simulate.py (`_Engine._shot`): goal log-odds per sd of the style.
@@ -125,7 +127,8 @@ def style_information(box: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 @torch.no_grad()
-def finishing_coverage(model, data, truth: pd.DataFrame, emb: pd.DataFrame) -> dict:
+def finishing_coverage(model: PlayerLatentModel, data: LatentEvents, truth: pd.DataFrame,
+                       emb: pd.DataFrame) -> dict[str, float]:
     """90% posterior intervals of each skater's goal log-odds on a standard shot vs truth."""
     dec = model.decoder
     goalies = torch.as_tensor(data.position == 4)
@@ -151,7 +154,7 @@ def finishing_coverage(model, data, truth: pd.DataFrame, emb: pd.DataFrame) -> d
             "n_goalies": int(g_ok.sum())}
 
 
-def latent_summary(model, emb: pd.DataFrame) -> dict:
+def latent_summary(model: PlayerLatentModel, emb: pd.DataFrame) -> dict[str, Any]:
     """KL per player (by position) and active units (between-player variance of the means)."""
     m = model.m.detach().numpy()
     prior_var = (model.prior_log_sd.detach().exp() ** 2).mean().item()
@@ -186,9 +189,10 @@ def info_limits(box: pd.DataFrame, preds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_report(out: Path, prov, wide: pd.DataFrame, terc: pd.DataFrame, limits: pd.DataFrame,
-                 summary: dict, coverage: dict, history: pd.DataFrame, meta: dict) -> None:
-    """<out>.md and <out>.json."""
+def write_report(out: Path, prov: Provenance, res: dict[str, Any]) -> None:
+    """<out>.md and <out>.json from `res`: wide, terc, limits, summary, coverage, history, meta."""
+    wide, terc, limits = res["wide"], res["terc"], res["limits"]
+    summary, coverage, history, meta = res["summary"], res["coverage"], res["history"], res["meta"]
     out.parent.mkdir(parents=True, exist_ok=True)
     obs = wide[wide["boxscore"] >= 0.3]
     gain = float((obs["latent"] - obs["boxscore"]).mean()) if len(obs) else float("nan")
@@ -271,9 +275,11 @@ def main(argv: list[str] | None = None) -> None:
             "players": data.n_players, "config": {k: getattr(cfg, k) for k in
                                                    ("d_u", "hidden", "epochs", "lr", "lr_players", "terms",
                                                     "batches_per_epoch")}}
-    write_report(Path(args.out), prov, wide, terc, info_limits(box, preds),
-                 latent_summary(model, emb), finishing_coverage(model, data, truth, emb),
-                 history, meta)
+    write_report(Path(args.out), prov, {
+        "wide": wide, "terc": terc, "limits": info_limits(box, preds),
+        "summary": latent_summary(model, emb),
+        "coverage": finishing_coverage(model, data, truth, emb),
+        "history": history, "meta": meta})
     print(wide.round(3).to_string())
     print(f"fit CPU {fit_cpu:.0f} s")
 
