@@ -21,6 +21,15 @@ from hockey_vae.models.player_latent import (
 from hockey_vae.simulate import simulate_league
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Many small ops per step: one thread, so a loaded 2-core machine does not stall on sync."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def league():
     return simulate_league(n_teams=4, games=8, seed=1)
@@ -101,6 +110,7 @@ def test_a_player_with_few_events_shrinks_to_his_position(data):
     stats = []
     for d in (data, _keep_few(data, j, 1)):
         model, _ = fit_player_latent(d, cfg)
+        model.requires_grad_(False)
         prior_sd = model.prior_log_sd.exp()[model.position[j]]
         gap = (model.m[j] - model.prior_mu[model.position[j]]) / prior_sd
         stats.append((float((model.log_s[j].exp() / prior_sd).mean()), float(gap.norm()),
