@@ -13,9 +13,10 @@ summed NLL (nats) of its records (see `hockey_vae.models.latent_events`):
             Finishing and goaltending reach the latents only here.
 - faceoffs: p(winner beats loser) = sigmoid(f . (u_w - u_l) + c_pos_w - c_pos_l + h home).
 - usage:    per game of the player's team: dressed (Bernoulli), on ice at all given
-            dressed (Bernoulli; for goalies: started), and the on-ice team events given that
-            (zero-truncated negative binomial, log mean log(exposure) + b_pos + v . u_j):
-            scratches and ice time, the simulator's depth chart (skill).
+            dressed (Bernoulli; for goalies: started), and given that his share of the game's
+            team events on ice (Gaussian, mean b_pos + v . u_j): scratches and ice time, the
+            simulator's depth chart (skill). An identity link keeps ice share linear in u (a
+            log-link negative binomial count probed skill worse: R^2 .69 vs .73 on seed 1).
 
 Heads that read u are linear in it, so each style is a direction of u, and the implied
 goal probability of a player has a closed-form posterior interval.
@@ -55,8 +56,8 @@ class EventDecoder(nn.Module):
         self.fo_c = nn.Parameter(torch.zeros(n_positions))
         self.fo_home = nn.Parameter(torch.zeros(()))
         self.use_v = nn.Linear(d_u, 3, bias=False)  # dressed, played | dressed, count | played
-        self.use_b = nn.Parameter(torch.tensor([[2.0, 2.0, -1.0]]).repeat(n_positions, 1))
-        self.use_log_r = nn.Parameter(torch.full((n_positions,), 2.0))  # NB dispersion
+        self.use_b = nn.Parameter(torch.tensor([[2.0, 2.0, 0.3]]).repeat(n_positions, 1))
+        self.use_log_sd = nn.Parameter(torch.full((n_positions,), -2.0))  # sd of the ice share
 
     def term(self, name: str, recs: dict[str, Tensor], u: Tensor, pos: Tensor) -> Tensor:
         """Summed NLL of the records of term `name`."""
@@ -112,11 +113,8 @@ class EventDecoder(nn.Module):
         nll = F.binary_cross_entropy_with_logits(lin[:, 0], dressed.float(), reduction="sum")
         nll = nll + (F.binary_cross_entropy_with_logits(
             lin[:, 1], played.float(), reduction="none") * dressed).sum()
-        log_r = self.use_log_r[pos[p]]
-        log_mean = r["exposure"].log() + lin[:, 2]
-        nb = torch.distributions.NegativeBinomial(total_count=log_r.exp(),
-                                                  logits=log_mean - log_r)
-        # zero-truncated: the count given that the player was on ice at all
-        log_p0 = nb.log_prob(torch.zeros_like(log_mean))
-        log_pos = nb.log_prob(r["on_ice"]) - torch.log1p(-log_p0.exp().clamp(max=1 - 1e-6))
-        return nll - (log_pos * played).sum()
+        # ice share of the game's team events, given that he played: Gaussian, identity link
+        share = r["on_ice"] / r["exposure"]
+        share_nll = -torch.distributions.Normal(lin[:, 2], self.use_log_sd[pos[p]].exp()
+                                                ).log_prob(share)
+        return nll + (share_nll * played).sum()
