@@ -2,8 +2,8 @@
 
 Every report in `reports/` states the command that regenerates it, the data, the split, the
 seeds, the commit and when it was made. The commit is always the full SHA, with "-dirty"
-appended when tracked files had uncommitted changes, so a reader can tell a report made from a
-committed tree from one that was not.
+appended when tracked files outside `reports/` had uncommitted changes, so a reader can tell a
+report made from committed code from one that was not.
 """
 
 from __future__ import annotations
@@ -21,14 +21,21 @@ _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def git_commit(path: str | Path | None = None) -> str:
-    """Full SHA of HEAD of the repository holding `path` (+ "-dirty"), or "unknown" outside git."""
+    """Full SHA of HEAD of the repository holding `path` (+ "-dirty"), or "unknown" outside git.
+
+    "-dirty" means a tracked file outside `reports/` differs from HEAD: the code, configs or
+    data that produced a report. Reports themselves are left out, since a benchmark rewrites
+    its own (tracked) report and figures, which says nothing about the code that ran.
+    """
     cwd = Path(path) if path is not None else _PACKAGE_ROOT
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
                              text=True, check=True).stdout.strip()
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=cwd,
+                             capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain",
-                                "--untracked-files=no"], cwd=cwd, capture_output=True,
-                               text=True, check=True).stdout.strip()
+                                "--untracked-files=no", "--", ".", ":(exclude)reports"],
+                               cwd=top, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return sha + ("-dirty" if dirty else "")

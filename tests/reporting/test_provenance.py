@@ -36,6 +36,17 @@ def test_git_commit_is_full_sha_and_marks_dirty_trees(repo: Path) -> None:
     assert git_commit(repo) == clean
 
 
+def test_a_rewritten_report_does_not_make_the_code_dirty(repo: Path) -> None:
+    (repo / "reports").mkdir()
+    (repo / "reports" / "r.md").write_text("old\n")
+    _git(repo, "add", "reports/r.md")
+    _git(repo, "commit", "-q", "-m", "report")
+    clean = git_commit(repo)
+    (repo / "reports" / "r.md").write_text("regenerated\n")
+    assert git_commit(repo) == clean
+    assert git_commit(repo / "reports") == clean  # from a subfolder too
+
+
 def test_git_commit_outside_a_repository_is_unknown(tmp_path: Path) -> None:
     assert git_commit(tmp_path) == "unknown"
 
