@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-__all__ = ["InsufficientData", "check_split", "require_games"]
+__all__ = ["InsufficientData", "check_split", "require_games", "games_to_score"]
 
 _WORD = {"train": "training", "val": "validation", "test": "test"}
 
@@ -51,3 +51,29 @@ def require_games(n_games: int, split_name: str, *, run: str = "", data: str = "
     raise InsufficientData(
         f"no {split_name} games{where} found{in_data}: nothing to evaluate (the data must "
         f"hold the games the run set aside as {split_name}; try --split all for every game)")
+
+
+def games_to_score(split: dict[str, list[str]], split_name: str,
+                   data_games: list[str]) -> tuple[list[str], str]:
+    """(game ids of the data to evaluate a run on, a note saying which and why).
+
+    `split` is the run's train/val/test split, `data_games` the games of the data given.
+    The run's own `split_name` games are scored when the data holds them. When the data holds
+    none of them (another season or league), a test evaluation scores every game of the data
+    that the run neither trained nor validated on, and says so; `all` scores every game.
+    """
+    present = set(data_games)
+    if split_name == "all":
+        return list(data_games), f"all {len(data_games)} games of the data"
+    own = [g for g in split[split_name] if g in present]
+    if own:
+        missing = len(split[split_name]) - len(own)
+        note = f"the run's {len(own)} {split_name} games"
+        return own, note + (f" ({missing} of them are not in the data)" if missing else "")
+    if split_name == "test":
+        seen = set(split["train"]) | set(split["val"])
+        fresh = [g for g in data_games if g not in seen]
+        if fresh:
+            return fresh, (f"the data holds none of the run's test games: scoring its "
+                           f"{len(fresh)} games the run neither trained nor validated on")
+    return [], f"no {split_name} games of the run in the data"

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="FILE.parquet")
     p.add_argument("--per-player", action="store_true",
                    help="one row per player (mean embedding, events, team, position)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     p.set_defaults(func=run)
 
 

@@ -14,13 +14,15 @@ __all__ = ["register", "run"]
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `evaluate` subcommand."""
     p = subparsers.add_parser("evaluate", help="evaluate a trained run on held-out games")
-    p.add_argument("--run", required=True, metavar="RUN")
-    p.add_argument("--data", required=True, metavar="DIR")
+    p.add_argument("--run", required=True, metavar="RUN", help="run folder written by train")
+    p.add_argument("--data", required=True, metavar="DIR",
+                   help="canonical tables folder (the run's own data, or another season or "
+                        "league: then every game the run did not train on is scored)")
     p.add_argument("--split", default="test", choices=("train", "val", "test", "all"),
                    help="which of the run's games (default test)")
     p.add_argument("--samples", type=int, default=None,
                    help="CVAE importance samples k (default from the model config)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--json", action="store_true", help="print the JSON structure")
     p.set_defaults(func=run)
 
@@ -28,23 +30,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print a table, or JSON {"data", "split", "commit", "models": {...}}."""
     from hockey_vae.evaluate import evaluate_model
-    from hockey_vae.split_check import require_games
+    from hockey_vae.features import as_tables
+    from hockey_vae.split_check import games_to_score, require_games
     from hockey_vae.train import load_run
 
     r = load_run(args.run, device=args.device)
-    tables = load_data(args.data)
-    games = None if args.split == "all" else r.split[args.split]
+    tables = as_tables(load_data(args.data))
+    games, note = games_to_score(r.split, args.split, tables.games["game_id"].astype(str).tolist())
+    require_games(len(games), args.split, run=args.run, data=args.data)  # no NaN tables
     enc = r.encoder.transform(tables, games)
-    require_games(enc.n_games, args.split, run=args.run, data=args.data)  # no NaN tables
     ev = evaluate_model(r.model, enc, r.encoder.vocab_.counts, name=r.name,
                         n_samples=args.samples, device=r.device)
     if args.json:
-        out = {"data": args.data, "split": {"games": args.split, "n_games": enc.n_games},
+        out = {"data": args.data, "split": {"games": args.split, "n_games": enc.n_games,
+                                            "note": note},
                "commit": git_commit(), "models": {r.name.replace("-", "_"): ev.to_dict()},
                "unknown": ev.unknown, "n_samples": ev.n_samples}
         print(dumps_json(out, indent=2))  # NaN/inf -> null, listed under "nulls"
         return 0
-    print(f"{r.name} on {enc.n_games} {args.split} games of {args.data}")
+    print(f"{r.name} on {enc.n_games} games of {args.data}: {note}")
     print(ev.summary.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     print(f"events by players unseen in training: {ev.unknown['n_events']}")
+    for kind in ("roster", "on_ice"):  # scored through the cold-start tokens
+        row = ev.unknown.get(kind) or {}
+        if row.get("n_events"):
+            print(f"  unseen players, {kind} candidates: top-1 {row['top1']:.4f}, "
+                  f"loglik {row['loglik']:.4f} ({row['n_events']} events)")
     return 0
