@@ -13,6 +13,8 @@ import logging
 import pkgutil
 import sys
 
+from hockey_vae import __version__
+
 __all__ = ["main", "build_parser"]
 
 
@@ -23,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Hockey play-by-play -> contextualized player embeddings.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

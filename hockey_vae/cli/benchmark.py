@@ -17,17 +17,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "benchmark", help="train and evaluate every model and baseline, write a report",
         description="Writes NAME.md, NAME.json and NAME_*.png; checkpoints go to --runs.")
-    p.add_argument("--data", required=True, metavar="DIR")
-    p.add_argument("--out", required=True, metavar="reports/NAME")
+    p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
+    p.add_argument("--out", required=True, metavar="reports/NAME",
+                   help="report path without suffix: writes NAME.md, NAME.json, NAME_*.png")
     p.add_argument("--models", default=",".join(MODEL_NAMES),
                    help="comma-separated subset (default all)")
     p.add_argument("--runs", default=None, metavar="DIR",
                    help="where run folders go (default a temporary folder)")
     p.add_argument("--config", default=None, metavar="FILE",
                    help=CONFIG_HELP + '; "model" keyed by model name, e.g. {"cvae": {...}}')
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--device", default=None)
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (overrides the config's train.epochs)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (overrides the config's train.seed; default 0)")
+    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--samples", type=int, default=None, help="CVAE importance samples k")
     p.add_argument("--within-last-season", action="store_true",
                    help="earlier seasons all train; 80/10/10 by date within the last season")

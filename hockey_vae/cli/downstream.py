@@ -41,10 +41,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="report path without suffix, e.g. reports/downstream/nhl")
         sub.add_argument("--figures", type=Path, default=None,
                          help="figure folder (default: <out folder>/figures)")
-        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--seed", type=int, default=0,
+                         help="seed of the models and the bootstrap (default 0)")
         sub.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples of games")
-        sub.add_argument("--val-frac", type=float, default=0.1)
-        sub.add_argument("--test-frac", type=float, default=0.1)
+        sub.add_argument("--val-frac", type=float, default=0.1,
+                         help="share of the last season's games, by date, for validation")
+        sub.add_argument("--test-frac", type=float, default=0.1,
+                         help="share of the last season's games, by date, for the test")
         sub.add_argument("--models", default="logistic,hgb",
                          help="comma-separated model kinds to try: logistic,hgb")
         sub.add_argument("--train-stride", type=int, default=4,

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Train on the training games of DIR (split by date), "
                               "early-stop on the validation games, write a run folder.")
     p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
-    p.add_argument("--model", required=True, choices=MODEL_NAMES)
+    p.add_argument("--model", required=True, choices=MODEL_NAMES, help="which model to train")
     p.add_argument("--out", required=True, metavar="RUN", help="run folder to write")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mode.add_argument("--overwrite", action="store_true",
                       help="replace the run already in RUN (its files go at the first save)")
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
-    p.add_argument("--epochs", type=int, default=None)
-    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--epochs", type=int, default=None, help="maximum epochs (overrides the config's train.epochs)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (overrides the config's train.seed; default 0)")
     p.add_argument("--config", default=None, metavar="FILE", help=CONFIG_HELP)
     p.set_defaults(func=run)
 

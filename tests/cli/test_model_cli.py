@@ -154,3 +154,26 @@ def test_run_folders_from_before_the_refactor_are_refused_clearly(league_dir, tm
     torch.save(state, tmp_path / "run" / "best.pt")
     with pytest.raises(ValueError, match="before the features refactor"):
         load_run(tmp_path / "run")
+
+
+def test_every_flag_has_help_and_version_prints(capsys):
+    import argparse
+
+    from hockey_vae import __version__
+    from hockey_vae.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, where: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{where} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{where} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "hockey-vae")
+    assert not missing, f"flags without help text: {missing}"
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert __version__ in capsys.readouterr().out
