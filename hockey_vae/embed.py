@@ -27,6 +27,7 @@ __all__ = [
     "write_embeddings",
     "plot_embedding_map",
     "probe_styles",
+    "collapse_warning",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,26 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
     emb = pd.DataFrame(mu.astype(np.float32), columns=[f"emb_{i}" for i in range(d)])
     emb_var = pd.DataFrame(var.astype(np.float32), columns=[f"emb_var_{i}" for i in range(d)])
     return pd.concat([out, emb, emb_var], axis=1)
+
+
+ACTIVE_UNIT_VARIANCE = 0.01  # a unit whose posterior mean varies less across events is inactive
+
+
+def collapse_warning(event_embeddings: pd.DataFrame,
+                     threshold: float = ACTIVE_UNIT_VARIANCE) -> str | None:
+    """A warning when fewer than half the latent units are active (posterior-mean variance
+    across events above `threshold`), else None: collapsed embeddings carry little beyond
+    the context, and an analyst should know before using them."""
+    cols = [c for c in event_embeddings.columns
+            if c.startswith("emb_") and not c.startswith("emb_var_")]
+    if not cols or len(event_embeddings) < 2:
+        return None
+    active = int((event_embeddings[cols].astype(np.float64).var() > threshold).sum())
+    if active * 2 >= len(cols):
+        return None
+    return (f"only {active} of {len(cols)} embedding units are active (posterior-mean variance "
+            f"> {threshold} across events): the latent has largely collapsed, so these "
+            "embeddings carry little about the player beyond the context")
 
 
 def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.DataFrame:

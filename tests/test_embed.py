@@ -73,3 +73,18 @@ def test_probe_recovers_linear_styles():
                            "noise": rng.normal(size=200)})
     r2 = probe_styles(players, styles).set_index("style")["r2"]
     assert r2["shooting"] > 0.95 and r2["noise"] < 0.2
+
+
+def test_collapse_warning_when_fewer_than_half_the_units_vary():
+    import numpy as np
+    import pandas as pd
+
+    from hockey_vae.embed import collapse_warning
+
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({f"emb_{i}": rng.normal(0, 1 if i < 1 else 0.01, n) for i in range(4)})
+    frame["emb_var_0"] = 1.0  # variances are not units
+    assert "only 1 of 4 embedding units are active" in collapse_warning(frame)
+    frame["emb_1"] = rng.normal(0, 1, n)
+    assert collapse_warning(frame) is None  # 2 of 4 active: no warning

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from hockey_vae.cli._common import load_data
 
@@ -23,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Embed every event of DIR and write the table."""
-    from hockey_vae.embed import embed_events, embed_players, write_embeddings
+    from hockey_vae.embed import collapse_warning, embed_events, embed_players, write_embeddings
     from hockey_vae.train import load_run
 
     tables = load_data(args.data)
@@ -31,4 +32,6 @@ def run(args: argparse.Namespace) -> int:
     table = embed_players(events, tables.rosters) if args.per_player else events
     write_embeddings(table, args.out)
     print(f"wrote {len(table)} rows to {args.out}")
+    if warning := collapse_warning(events):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
