@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from hockey_vae.http_client import FetchError, HttpClient
 from hockey_vae.io import PathLike, atomic_path
+from hockey_vae.names import NHL_API_BASE, NHL_STATS_BASE
 
 __all__ = [
     "NHL_API_BASE",
@@ -52,8 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-NHL_API_BASE = "https://api-web.nhle.com/v1"
-NHL_STATS_BASE = "https://api.nhle.com/stats/rest/en"
 FINAL_STATES = frozenset({"OFF", "FINAL"})  # gameState of a game that is over
 _GAME_ID = re.compile(r"[0-9]{10}")  # e.g. 2023020001: season's first year, type, number
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from hockey_vae import schema
 from hockey_vae.io import PathLike, read_table_set
+from hockey_vae.names import INGEST_FORMATS
 from hockey_vae.sources.base import Ingested, write_tables
 
 __all__ = ["FORMATS", "get_reader", "ingest", "load_tables", "describe", "PLAYER_EVENTS"]
@@ -26,14 +27,7 @@ log = logging.getLogger(__name__)
 
 # Format name -> module (imported lazily, by name) exposing `read(paths, *, strict, progress,
 # **kwargs) -> Ingested`. A new source is one line here.
-FORMATS: dict[str, str] = {
-    "hockey_scraper": "hockey_vae.sources.hockey_scraper",
-    "pwhl": "hockey_vae.sources.pwhl",
-    "tabular": "hockey_vae.sources.tabular",
-    # other sources register here, one line each
-    "nhl_api": "hockey_vae.sources.nhl_api",
-    "stathletes": "hockey_vae.sources.stathletes",
-}
+FORMATS: dict[str, str] = INGEST_FORMATS  # a new source is one line in hockey_vae.names
 
 # Event types that always have an acting player when the source is complete.
 PLAYER_EVENTS: tuple[str, ...] = (

@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hockey_vae.io import atomic_path
-
 __all__ = ["NULLS_KEY", "json_safe", "dumps_json", "write_json"]
 
 NULLS_KEY = "nulls"  # top-level key listing the values replaced by null
@@ -80,6 +78,8 @@ def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
 
 def write_json(obj: Any, path: str | os.PathLike, *, indent: int | None = 2) -> Path:
     """Write `dumps_json(obj)` to `path` atomically (a failure leaves the old file); return it."""
+    from hockey_vae.io import atomic_path  # pyarrow-heavy module: only when a file is written
+
     text = dumps_json(obj, indent=indent)
     with atomic_path(path) as tmp:
         tmp.write_text(text + "\n")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from hockey_vae.ingest import describe
-
 __all__ = ["register"]
 
 
@@ -21,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the description as text or JSON."""
+    from hockey_vae.ingest import describe
+
     info = describe(args.dir)
     if args.json:
         print(json.dumps(info, indent=2))

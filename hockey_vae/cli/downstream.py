@@ -7,8 +7,11 @@ import logging
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["register"]
 
@@ -119,6 +122,8 @@ def _benchmark(args: argparse.Namespace) -> int:
         source = (f"run {args.run} ({run.name}; trained on {len(run.split.get('train', []))} "
                   "games, none of them validation or test games here)")  # fmt: skip
     elif args.embeddings is not None:
+        import pandas as pd
+
         embeddings = pd.read_parquet(args.embeddings)
         source = f"file {args.embeddings} (not checked against the split: no run given)"
         notes.append("Embeddings came from a file; that their model never saw the validation "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from hockey_vae.fetch import NHL_API_BASE, NHL_STATS_BASE, FetchError, fetch_nhl_season
+from hockey_vae.names import NHL_API_BASE, NHL_STATS_BASE
 
 __all__ = ["register"]
 
@@ -51,6 +51,8 @@ def run_nhl(args: argparse.Namespace) -> int:
 
     Exit 1 if any download failed or any schedule entry or path was refused.
     """
+    from hockey_vae.fetch import FetchError, fetch_nhl_season
+
     try:
         result = fetch_nhl_season(
             args.season, args.out, game_types=args.game_types, base_url=args.base_url,

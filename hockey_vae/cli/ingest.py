@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from hockey_vae.ingest import FORMATS, ingest
-from hockey_vae.sources.base import ParseError
+from hockey_vae.names import INGEST_FORMATS
 
 __all__ = ["register"]
 
@@ -18,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read play-by-play files (files, directories or globs; .gz transparent) "
                     "and write OUT/events.parquet, games.parquet, rosters.parquet.",
     )
-    parser.add_argument("format", choices=sorted(FORMATS), help="input format")
+    parser.add_argument("format", choices=sorted(INGEST_FORMATS), help="input format")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or globs")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--strict", action="store_true",
@@ -31,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Ingest and print the summary, with skipped files and rows and why."""
+    from hockey_vae.ingest import ingest
+    from hockey_vae.sources.base import ParseError
+
     kwargs = {}
     if args.positions:
         kwargs["positions"] = args.positions

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from hockey_vae.simulate import LeagueConfig, simulate_league
-from hockey_vae.sources.base import write_tables
+from hockey_vae.simulate import LeagueConfig
 
 __all__ = ["register", "run"]
 
@@ -37,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Simulate, validate, write; print what was written."""
+    from hockey_vae.simulate import simulate_league
+    from hockey_vae.sources.base import write_tables
+
     start = time.perf_counter()
     league = simulate_league(n_teams=args.teams, games=args.games, seed=args.seed,
                              league=args.league)

@@ -27,64 +27,22 @@ always in the same order, so a seed gives the same season bit for bit.
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-
-import numpy as np
+import importlib
+from typing import Any
 
 from hockey_vae.simulate.config import STYLE_COLUMNS, LeagueConfig
-from hockey_vae.simulate.engine import Engine
-from hockey_vae.simulate.league import make_league, make_lineups
-from hockey_vae.simulate.schedule import make_schedule
-from hockey_vae.simulate.tables import build_tables
-from hockey_vae.simulate.weights import actor_weights
-from hockey_vae.sources.base import Ingested
 
 __all__ = ["LeagueConfig", "simulate_league", "actor_weights", "STYLE_COLUMNS"]
 
-log = logging.getLogger(__name__)
+# numpy-heavy names load on first use, so `hockey-vae --help` can read LeagueConfig's defaults
+_LAZY = {"simulate_league": "hockey_vae.simulate.season",
+         "actor_weights": "hockey_vae.simulate.weights"}
 
-MAX_STEPS = 5000  # a game never needs this many events; guards an endless loop
 
-
-def simulate_league(
-    n_teams: int | None = None,
-    games: int | None = None,
-    seed: int | None = None,
-    config: LeagueConfig | None = None,
-    league: str | None = None,
-) -> Ingested:
-    """Simulate one regular season; the same arguments always give identical tables.
-
-    Parameters
-    ----------
-    n_teams, games, seed, league
-        Teams in the league (even), games per team, random seed, league name; each
-        overrides the matching field of `config` (`n_teams`, `games_per_team`, `seed`,
-        `league`) when given. Leagues with different names share no game or player ids.
-    config
-        Everything else (defaults: `LeagueConfig()`, an NHL-like 32-team, 82-game season).
-
-    Returns
-    -------
-    Ingested with `events`, `games`, `rosters` (canonical schemas) and `players` (ids,
-    names, team, position and the true styles in STYLE_COLUMNS).
-    """
-    cfg = dataclasses.replace(config or LeagueConfig())
-    for field, value in (("n_teams", n_teams), ("games_per_team", games), ("seed", seed),
-                         ("league", league)):
-        if value is not None:
-            setattr(cfg, field, value)
-    cfg.validate()
-    rng = np.random.default_rng(cfg.seed)
-    pool = make_league(cfg, rng)  # teams and players
-    schedule = make_schedule(cfg, rng)
-    lineups = make_lineups(pool, schedule, cfg, rng)
-    engine = Engine(pool, lineups, cfg, rng)
-    steps = 0
-    while engine.step():
-        steps += 1
-        if steps > MAX_STEPS:
-            raise RuntimeError("simulation did not finish; check the LeagueConfig rates")
-    log.debug("simulated %d games in %d steps", len(schedule.home), steps)
-    return build_tables(pool, cfg, schedule, lineups, engine, rng)
+def __getattr__(name: str) -> Any:
+    """Import `simulate_league` / `actor_weights` on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'hockey_vae.simulate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
