@@ -36,8 +36,9 @@ def _median_seconds(argv: list[str], repeats: int) -> float:
 
 def _heavy_imports(words: str) -> list[str]:
     """Heavy modules that `hockey-vae WORDS` imports."""
-    code = ("import sys\nfrom hockey_vae.cli import main\ntry:\n"
-            f"    main({words.split()!r})\nexcept SystemExit:\n    pass\n"
+    code = ("import contextlib, io, sys\nfrom hockey_vae.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n"
+            f"        main({words.split()!r})\n    except SystemExit:\n        pass\n"
             f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     return out.stdout.split()
