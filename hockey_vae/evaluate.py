@@ -32,6 +32,7 @@ from hockey_vae.features import (
     unseen_counts,
 )
 from hockey_vae.models.base import PlayerModel, SetScores
+from hockey_vae.progress import bar_disable
 from hockey_vae.schema import EVENT_TYPES
 
 __all__ = [
@@ -104,7 +105,7 @@ def predict(model: PlayerModel, enc: EncodedGames,
     parts: dict[str, dict[str, list]] = {c: {k: [] for k in keys} for c in candidate_sets}
     meta: dict[str, list] = {"flat_index": [], "player": [], "etype": [], "known": []}
     for batch in tqdm(iterate_batches(enc, batch_games), desc="evaluate", unit="batch",
-                      total=-(-enc.n_games // batch_games), disable=not progress):
+                      total=-(-enc.n_games // batch_games), disable=bar_disable(progress)):
         if batch.n_targets == 0:
             continue
         batch = batch.to(device)

@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 from hockey_vae.http_client import FetchError, HttpClient
 from hockey_vae.io import PathLike, atomic_path
 from hockey_vae.names import NHL_API_BASE, NHL_STATS_BASE
+from hockey_vae.progress import bar_disable
 
 __all__ = [
     "NHL_API_BASE",
@@ -302,7 +303,7 @@ def fetch_nhl_season(
     games = [g for g in _load_or_fetch_schedule(client, season, out_dir, refresh_schedule,
                                                 problems) if g.get("gameType") in types]
     result = FetchResult(season=season, games=len(games), problems=problems)
-    for game in tqdm(games, desc=f"NHL {season}", unit="game", disable=not progress):
+    for game in tqdm(games, desc=f"NHL {season}", unit="game", disable=bar_disable(progress)):
         if game.get("gameState") not in FINAL_STATES:
             result.not_final += 1
             continue

@@ -45,6 +45,7 @@ from hockey_vae.models import (
     config_to_dict,
     default_config,
 )
+from hockey_vae.progress import bar_disable
 from hockey_vae.resume import FINGERPRINT_KEY, check_model_kind, check_resume, data_fingerprint
 from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
 from hockey_vae.runtime import seed_everything, select_device
@@ -277,7 +278,7 @@ def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, flo
     sums: dict[str, float] = {}
     n_events = 0
     bar = tqdm(_epoch_batches(loop, train_enc.n_games, epoch), unit="batch",
-               desc=f"{loop.name} epoch {epoch}", disable=not cfg.progress or loop.rank != 0)
+               desc=f"{loop.name} epoch {epoch}", disable=bar_disable(cfg.progress and loop.rank == 0))
     for b, games in enumerate(bar):
         batch = next(iterate_batches(train_enc, len(games), games)).to(device)
         batch = simulate_unseen(batch, loop.backoff, cfg.unseen_rate)

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from hockey_vae.io import atomic_path
 from hockey_vae.jsonsafe import dumps_json
+from hockey_vae.progress import bar_disable
 from hockey_vae.runtime import seed_everything, select_device
 
 __all__ = ["History", "StepFn", "train_loop", "loss_step", "shuffled_batches", "select_device",
@@ -106,7 +107,7 @@ def train_loop(step_fn: StepFn, batches: Iterable[Any], n_steps: int, *, log_eve
     """
     history = history if history is not None else History()
     it = iter(batches)
-    bar = tqdm(range(n_steps), desc=desc, disable=not progress, leave=False)
+    bar = tqdm(range(n_steps), desc=desc, disable=bar_disable(progress), leave=False)
     for i in bar:
         try:
             batch = next(it)

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from hockey_vae import schema
 from hockey_vae.io import PathLike, expand_paths, open_binary, write_table_set
+from hockey_vae.progress import bar_disable
 
 __all__ = ["Ingested", "Problem", "ParseError", "read_many", "concat_ingested", "write_tables",
            "READ_ERRORS", "as_parse_error", "read_bytes", "decode", "load_json", "check_part"]
@@ -237,7 +238,7 @@ def read_many(
     parts: list[Ingested] = []
     seen_games: dict[str, str] = {}
     skipped: list[Problem] = []
-    for path in tqdm(files, desc=desc, unit="file", disable=not progress or len(files) < 2):
+    for path in tqdm(files, desc=desc, unit="file", disable=bar_disable(progress and len(files) >= 2)):
         try:
             try:
                 part = check_part(path, read_one(path), strict)

@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from hockey_vae import schema
 from hockey_vae.io import PathLike, expand_paths
+from hockey_vae.progress import bar_disable
 from hockey_vae.sources.base import (
     READ_ERRORS,
     Ingested,
@@ -289,7 +290,7 @@ def read(
         loaded = pool.map(_load, files)
         for path, item in tqdm(zip(files, loaded, strict=True), total=len(files),
                                desc="hockey_scraper", unit="file",
-                               disable=not progress or len(files) < 2):
+                               disable=bar_disable(progress and len(files) >= 2)):
             if not isinstance(item, ParseError) and item[0] in seen:
                 item = ParseError(path, f"duplicate game {item[0]} already read from "
                                         f"{seen[item[0]]}", field="game_id")
