@@ -206,7 +206,13 @@ def _split_info(t: Tables, cfg: TrainConfig, split: dict[str, list[str]]) -> dic
     rule = ("earlier seasons + first {:.0%} of the last season by date / next {:.0%} / last "
             "{:.0%}" if cfg.split_within_last_season else
             "games by date: first {:.0%} / next {:.0%} / last {:.0%}")
-    return {"rule": rule.format(*cfg.split_fractions),
+    rule = rule.format(*cfg.split_fractions)
+    if cfg.test_season:
+        f = cfg.split_fractions
+        rule = (f"season {cfg.test_season} held out whole as the test set; the seasons before "
+                f"it split by date {f[0] / (f[0] + f[1]):.0%} train / {f[1] / (f[0] + f[1]):.0%} "
+                "validation; later seasons left out")
+    return {"rule": rule,
             "n_games": {k: len(v) for k, v in split.items()},
             "dates": {k: [dates[v].min(), dates[v].max()] if v else [None, None]
                       for k, v in split.items()}}
@@ -267,6 +273,8 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         "probe": probe,
         "figures": figures,
     }
+    if cfg.test_season:
+        report["test_season"] = cfg.test_season
     sampled = [e.n_samples for e in evals.values() if e.n_samples > 1]
     if sampled:
         report["cvae_k"] = sampled[0]

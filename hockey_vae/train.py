@@ -228,7 +228,8 @@ def training_split(games: Any, cfg: TrainConfig,
     """Train/val/test game ids: `split`, or the config's split by date; with
     `max_train_games`, only that many of the latest training games."""
     split = split or split_games(games, cfg.split_fractions,
-                                 within_last_season=cfg.split_within_last_season)
+                                 within_last_season=cfg.split_within_last_season,
+                                 test_season=cfg.test_season or None)
     if cfg.max_train_games > 0:
         split = {**split, "train": split["train"][-cfg.max_train_games:]}
     return split

@@ -62,6 +62,7 @@ class TrainConfig:
     val_samples: int = _opt(10, min=1)  # CVAE importance samples during validation
     split_fractions: tuple[float, float, float] = _opt((0.8, 0.1, 0.1), check=_fractions)
     split_within_last_season: bool = False  # NHL protocol: earlier seasons all train
+    test_season: str = ""  # a season held out whole as the test set (earlier seasons train)
     unseen_rate: float = _opt(0.02, min=0.0, max=1.0)  # prob. a dressed player is treated
     # as unseen for a whole training game (trains the cold-start tokens)
     max_train_games: int = _opt(0, min=0)  # >0: use only the latest this many training games

@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=None, help="random seed (overrides the config's train.seed; default 0)")
     p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
     p.add_argument("--samples", type=int, default=None, help="CVAE importance samples k")
+    p.add_argument("--test-season", default=None, metavar="SEASON",
+                   help="hold out this season (e.g. 20182019) whole as the test set; earlier "
+                        "seasons train and validate, later ones are left out")
     p.add_argument("--within-last-season", action="store_true",
                    help="earlier seasons all train; 80/10/10 by date within the last season")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
@@ -46,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed,
-                     split_within_last_season=True if args.within_last_season else None)
+                     split_within_last_season=True if args.within_last_season else None,
+                     test_season=args.test_season)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     bad = sorted(set(models) - set(MODEL_NAMES))
     if bad:

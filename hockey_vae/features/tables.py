@@ -67,16 +67,22 @@ def split_games(
     fractions: Sequence[float] = (0.8, 0.1, 0.1),
     *,
     within_last_season: bool = False,
+    test_season: str | None = None,
 ) -> dict[str, list[str]]:
     """Split game ids into train/val/test by date (ties broken by game id); never by event.
 
     With `within_last_season`, every season before the last goes to train and `fractions`
     cut the last season's games (the NHL protocol: 2017-18 plus the first 80% of 2018-19).
-    Deterministic: the same games always give the same split.
+    With `test_season`, that whole season is the test set, the seasons before it are split
+    into train and validation by date in the ratio of `fractions`' first two shares, and
+    later seasons are left out (training on the future would leak). Deterministic: the same
+    games always give the same split.
     """
     g = as_frame(games)
     fractions = check_fractions(fractions)
     g = g.assign(_date=pd.to_datetime(g["game_date"])).sort_values(["_date", "game_id"])
+    if test_season:
+        return _season_holdout(g, str(test_season), fractions)
     early: list[str] = []
     if within_last_season:
         last = g["season"].max()
@@ -90,6 +96,20 @@ def split_games(
         "val": ids[n_train:n_train_val],
         "test": ids[n_train_val:],
     }
+
+
+def _season_holdout(g: pd.DataFrame, season: str,
+                    fractions: tuple[float, float, float]) -> dict[str, list[str]]:
+    """Test on all of `season`; train/validate on the seasons before it (`g` sorted by date)."""
+    seasons = g["season"].astype(str)
+    if not (seasons == season).any():
+        raise ValueError(f"test_season {season!r} is not in the data; its seasons are "
+                         f"{sorted(seasons.unique())}")
+    before = g.loc[seasons < season, "game_id"].tolist()
+    share_val = fractions[1] / max(fractions[0] + fractions[1], 1e-12)
+    n_train = int(round((1.0 - share_val) * len(before)))
+    return {"train": before[:n_train], "val": before[n_train:],
+            "test": g.loc[seasons == season, "game_id"].tolist()}
 
 
 def drop_shootouts(events: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
