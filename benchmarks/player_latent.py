@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from hockey_vae.boxscore import boxscore_rates, player_folds, probe_predictions, r2_by
+from hockey_vae.boxscore import boxscore_rates
+from hockey_vae.latent_probe import probes, r2_tables, train_games
 from hockey_vae.models.latent_events import LatentEvents, build_latent_events
 from hockey_vae.models.player_latent import (
     TERMS,
@@ -36,7 +37,7 @@ from hockey_vae.models.player_latent import (
     player_embeddings,
 )
 from hockey_vae.reporting.provenance import Provenance, provenance
-from hockey_vae.simulate import STYLE_COLUMNS, LeagueConfig, simulate_league
+from hockey_vae.simulate import LeagueConfig, simulate_league
 
 # Read off hockey_vae/simulate.py (`_Engine._shot`): goal log-odds per sd of the style.
 B_FINISHING = 0.3
@@ -56,58 +57,6 @@ def md_table(df: pd.DataFrame, index: bool = True) -> str:
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join([head, "|" + "---|" * len(df.columns), *body])
-
-
-def train_games(games: pd.DataFrame, fraction: float = 0.8) -> list[str]:
-    """The first `fraction` of games by date (ties by id): the protocol's training games."""
-    g = games.assign(_d=pd.to_datetime(games["game_date"])).sort_values(["_d", "game_id"])
-    return g["game_id"].tolist()[: int(round(fraction * len(g)))]
-
-
-def position_onehot(pos: pd.Series) -> pd.DataFrame:
-    return pd.get_dummies(pos.astype(str), prefix="pos").astype(float)
-
-
-def with_logs(box: pd.DataFrame) -> pd.DataFrame:
-    """Box score plus log rates (rates are log-linear in the styles in the simulator)."""
-    rates = box[[c for c in box.columns if c.endswith(("_pg", "_p100", "_pct"))]]
-    floor = rates.where(rates > 0).min() / 2
-    return box.join(np.log(rates.clip(lower=floor, axis=1)).add_prefix("log_"))
-
-
-def probes(emb: pd.DataFrame, box: pd.DataFrame, truth: pd.DataFrame, seed: int
-           ) -> pd.DataFrame:
-    """Out-of-fold predictions for each feature set, on the same players and folds."""
-    emb = emb.set_index(emb["player_id"].astype(str))
-    ids = emb.index.intersection(box.index)
-    folds = player_folds(ids, 5, seed)
-    pos = position_onehot(emb.loc[folds.index, "position"])
-    latent = emb.loc[folds.index, [c for c in emb.columns if c.startswith("emb_")
-                                   and not c.startswith("emb_sd_")]]
-    b = box.loc[folds.index].drop(columns="position")
-    sets = {"position": pos, "boxscore": b.join(pos), "boxscore_log": with_logs(b).join(pos),
-            "latent": latent.join(pos)}
-    styles = list(STYLE_COLUMNS)
-    out = [probe_predictions(X, truth, styles, folds).assign(features=name)
-           for name, X in sets.items()]
-    preds = pd.concat(out, ignore_index=True)
-    # terciles of the record count among skaters, and among goalies, separately
-    goalie = emb["position"] == "G"
-    terc = pd.concat([pd.qcut(emb.loc[m, "n_events"].rank(method="first"), 3,
-                              labels=["low", "mid", "high"]).astype(str)
-                      for m in (goalie, ~goalie)])
-    return preds.assign(tercile=preds["player_id"].map(terc).astype(str))
-
-
-def r2_tables(preds: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """R^2 per style (columns: feature sets) and per style x tercile."""
-    overall = pd.concat([r2_by(g).assign(features=k) for k, g in preds.groupby("features")])
-    wide = overall.pivot(index="style", columns="features", values="r2")
-    wide["n"] = overall.groupby("style")["n"].max()
-    terc = pd.concat([r2_by(g, "tercile").assign(features=k)
-                      for k, g in preds.groupby("features")])
-    terc = terc.pivot_table(index=["style", "tercile"], columns="features", values="r2")
-    return wide.reindex(list(STYLE_COLUMNS)).dropna(how="all"), terc
 
 
 def style_information(box: pd.DataFrame) -> dict[str, pd.Series]:
