@@ -328,3 +328,6 @@ def test_cli_demo_prints_a_summary(tmp_path, capsys):
     # the model stage ran and reported held-out numbers for the chosen models
     assert "frequency    roster" in text and "uniform      roster" in text
     assert (tmp_path / "report" / "player_id.md").is_file()
+    # the player-latent stage printed its probe table with the line saying what R^2 means
+    assert "R^2 = share of a true style's variance" in text and "player latent" in text
+    assert "shooting" in text.split("[5/5]")[1]

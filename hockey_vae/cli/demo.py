@@ -38,12 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    """Simulate -> write -> read back -> summarise -> train, evaluate, embed, report."""
+    """Simulate -> write -> read back -> summarise -> train, evaluate, embed, report ->
+    player latents probed against the true styles."""
     from hockey_vae.benchmark import DEMO_CONFIG, run_pipeline
     from hockey_vae.config import load_config
     from hockey_vae.demo import (
+        format_latent_probe,
         format_results,
         format_summary,
+        latent_probe_stage,
         load_stage,
         simulate_stage,
         summarize,
@@ -52,16 +55,19 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     out = Path(args.out)
     config = getattr(args, "config", None)
     load_config(config, defaults=DEMO_CONFIG)  # refuse a bad file before simulating
-    echo(f"[1/4] simulating {args.teams} teams x {args.games} games (seed {args.seed})")
+    echo(f"[1/5] simulating {args.teams} teams x {args.games} games (seed {args.seed})")
     data_dir = simulate_stage(out, args.seed, args.teams, args.games)
-    echo(f"[2/4] reading back {data_dir}")
+    echo(f"[2/5] reading back {data_dir}")
     data = load_stage(data_dir)
-    echo("[3/4] summary")
+    echo("[3/5] summary")
     echo(format_summary(summarize(data)))
     models = [m for m in args.models.split(",") if m]
-    echo(f"[4/4] training, evaluating and embedding {', '.join(models)} (held-out games by date)")
+    echo(f"[4/5] training, evaluating and embedding {', '.join(models)} (held-out games by date)")
     report = run_pipeline(data, out / "report", seed=args.seed, models=models, config=config,
                           progress=True)
     echo(format_results(report))
+    echo("[5/5] player latents (a latent per player, position-level prior, event decoder; "
+         "fit on the first 80% of games): how well do they recover the true styles?")
+    echo(format_latent_probe(latent_probe_stage(data, args.seed)))
     echo(f"report: {out / 'report' / 'player_id.md'}; runs: {out / 'report' / 'runs'}")
     return 0
