@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
+
+from hockey_vae.io import as_frame as _frame
 
 __all__ = ["boxscore_rates", "player_folds", "probe_predictions", "r2_by"]
 
@@ -37,15 +38,6 @@ _COUNTS: dict[str, tuple[tuple[str, ...], str]] = {
     "faceoff_wins": (("faceoff",), "player_id"),
     "faceoff_losses": (("faceoff",), "player2_id"),
 }
-
-
-def _frame(table: Any, name: str) -> pd.DataFrame:
-    if isinstance(table, pd.DataFrame):
-        return table
-    if isinstance(table, pa.Table):
-        return table.to_pandas()
-    raise TypeError(f"{name} must be a pandas DataFrame or pyarrow Table, got "
-                    f"{type(table).__name__}")
 
 
 def _count(ev: pd.DataFrame, types: tuple[str, ...], col: str) -> pd.Series:

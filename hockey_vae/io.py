@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 __all__ = [
     "expand_paths", "open_binary", "read_text", "atomic_path", "write_parquet",
-    "TABLE_NAMES", "TableSet", "TableSetError", "write_table_set", "read_table_set",
-]
+    "TABLE_NAMES", "TableSet", "TableSetError", "write_table_set", "read_table_set", "as_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -301,3 +301,13 @@ def _read_legacy(directory: Path, present: dict[str, Path],
                         "(left by another run)", directory)
             del tables["players"]
     return TableSet(tables, None)
+
+
+def as_frame(table: pd.DataFrame | pa.Table, name: str = "table") -> pd.DataFrame:
+    """`table` as a pandas DataFrame (a pyarrow Table converted); TypeError naming `name`."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    if isinstance(table, pa.Table):
+        return table.to_pandas()
+    raise TypeError(f"{name} must be a pandas DataFrame or pyarrow Table, got "
+                    f"{type(table).__name__}")

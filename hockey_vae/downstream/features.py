@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hockey_vae.io import as_frame
+
 __all__ = [
     "UNBLOCKED_SHOTS",
     "NET_X_FT",
@@ -51,15 +53,6 @@ STATE_INPUT_COLUMNS = (
     "game_id", "event_idx", "period", "game_seconds", "event_type", "is_home",
     "goals_for", "goals_against", "skaters_for", "skaters_against",
 )  # fmt: skip
-
-
-def as_frame(table: pd.DataFrame | pa.Table, name: str) -> pd.DataFrame:
-    """`table` as a pandas DataFrame (pyarrow tables converted); TypeError otherwise."""
-    if isinstance(table, pa.Table):
-        return table.to_pandas()
-    if isinstance(table, pd.DataFrame):
-        return table
-    raise TypeError(f"{name} must be a pandas DataFrame or pyarrow Table, got {type(table)}")
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], name: str) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from hockey_vae.io import as_frame
+
 __all__ = ["Tables", "as_frame", "as_tables", "check_fractions", "split_games", "drop_shootouts"]
 
 
@@ -25,15 +27,6 @@ class Tables:
     games: pd.DataFrame
     rosters: pd.DataFrame
     players: pd.DataFrame | None = None
-
-
-def as_frame(table: Any) -> pd.DataFrame:
-    """A pandas DataFrame from a DataFrame or a pyarrow Table; TypeError otherwise."""
-    if isinstance(table, pd.DataFrame):
-        return table
-    if isinstance(table, pa.Table):
-        return table.to_pandas()
-    raise TypeError(f"expected a pyarrow Table or pandas DataFrame, got {type(table).__name__}")
 
 
 def as_tables(tables: Any) -> Tables:

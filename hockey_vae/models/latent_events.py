@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from hockey_vae.io import as_frame as _frame
 from hockey_vae.schema import EVENT_TYPES, POSITIONS
 
 __all__ = ["LatentEvents", "build_latent_events", "KINDS", "CHOICE_KINDS", "POSITION_LEVELS",
@@ -85,15 +85,6 @@ class LatentEvents:
                self.faceoffs["winner"], self.faceoffs["loser"]]
         flat = np.concatenate([i[i >= 0] for i in idx])
         return np.bincount(flat, minlength=self.n_players)
-
-
-def _frame(table: Any, name: str) -> pd.DataFrame:
-    if isinstance(table, pd.DataFrame):
-        return table
-    if isinstance(table, pa.Table):
-        return table.to_pandas()
-    raise TypeError(f"{name} must be a pandas DataFrame or pyarrow Table, got "
-                    f"{type(table).__name__}")
 
 
 def _require(df: pd.DataFrame, cols: list[str], name: str) -> None:
