@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["ScriptedServer", "Respond"]
+import pytest
+
+from hockey_vae.fetch import HttpClient
+
+__all__ = ["ScriptedServer", "Respond", "scripted_servers", "test_client"]
 
 # A scripted response: (status, body, headers), or a function that writes the raw reply.
 Respond = tuple[int, Any, dict] | Callable[[BaseHTTPRequestHandler], None]
@@ -51,3 +55,31 @@ class ScriptedServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def scripted_servers(monkeypatch: pytest.MonkeyPatch, default_routes: Callable[[], dict] | None = None
+                     ) -> Iterator[Callable[..., ScriptedServer]]:
+    """Body of a `server` fixture: a factory of local servers, all closed at teardown."""
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    made: list[ScriptedServer] = []
+
+    def start(routes: dict | None = None) -> ScriptedServer:
+        if routes is None and default_routes is not None:
+            routes = default_routes()
+        made.append(ScriptedServer(routes if routes is not None else {}))
+        return made[-1]
+
+    yield start
+    for srv in made:
+        srv.close()
+
+
+def test_client(url: str, sleeps: list[float] | None = None, **kwargs: Any) -> HttpClient:
+    """A client for a local server: no rate limit, tiny backoff, sleeps recorded in `sleeps`."""
+    sleeps = sleeps if sleeps is not None else []
+    return HttpClient(base_url=url, min_interval=0.0, backoff=0.01, sleep=sleeps.append,
+                      **kwargs)
+
+
+test_client.__test__ = False  # a helper, not a test

@@ -8,7 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from _http_server import ScriptedServer
+from _http_server import scripted_servers, test_client
 
 from hockey_vae import schema
 from hockey_vae.cli import main
@@ -63,23 +63,10 @@ def _routes(state2: str = "FINAL") -> dict:
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    made = []
-
-    def start(routes: dict | None = None) -> ScriptedServer:
-        made.append(ScriptedServer(routes if routes is not None else _routes()))
-        return made[-1]
-
-    yield start
-    for s in made:
-        s.close()
+    yield from scripted_servers(monkeypatch, _routes)
 
 
-def _client(url: str, sleeps: list[float] | None = None, **kwargs) -> HttpClient:
-    sleeps = sleeps if sleeps is not None else []
-    return HttpClient(base_url=url, min_interval=0.0, backoff=0.01, sleep=sleeps.append,
-                      **kwargs)
+_client = test_client
 
 
 def test_season_downloads_then_resumes_without_requests(server, tmp_path):

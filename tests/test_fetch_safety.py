@@ -13,11 +13,11 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 import pytest
-from _http_server import ScriptedServer
+from _http_server import scripted_servers, test_client
 from hypothesis import HealthCheck, given, settings
 
 from hockey_vae.cli import main
-from hockey_vae.fetch import FetchError, HttpClient, fetch_nhl_season, season_schedule
+from hockey_vae.fetch import FetchError, fetch_nhl_season, season_schedule
 
 SEASON = "20232024"
 PBP = "/v1/gamecenter/{}/play-by-play"
@@ -43,23 +43,10 @@ def _pbp_routes(*gids: int) -> dict:
 
 @pytest.fixture
 def server(monkeypatch):
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    made: list[ScriptedServer] = []
-
-    def start(routes: dict) -> ScriptedServer:
-        made.append(ScriptedServer(routes))
-        return made[-1]
-
-    yield start
-    for s in made:
-        s.close()
+    yield from scripted_servers(monkeypatch)
 
 
-def _client(url: str, sleeps: list[float] | None = None, **kwargs) -> HttpClient:
-    sleeps = sleeps if sleeps is not None else []
-    return HttpClient(base_url=url, min_interval=0.0, backoff=0.01, sleep=sleeps.append,
-                      **kwargs)
+_client = test_client
 
 
 def _files(root: Path) -> list[str]:
