@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hockey_vae.run_folder import RunFolderError
@@ -43,7 +44,7 @@ def data_fingerprint(events: pd.DataFrame, game_ids: Sequence[str]) -> dict[str,
     rows = pd.util.hash_pandas_object(ev[cols], index=False).to_numpy()
     gids = ev["game_id"].astype(str).to_numpy()
     out: dict[str, list[Any]] = {str(g): [0, ""] for g in game_ids}
-    starts = [0] + [i for i in range(1, len(gids)) if gids[i] != gids[i - 1]] + [len(gids)]
+    starts = [0, *(np.flatnonzero(gids[1:] != gids[:-1]) + 1).tolist(), len(gids)]
     for a, b in zip(starts[:-1], starts[1:], strict=False):
         if b > a:
             out[gids[a]] = [b - a, hashlib.sha1(rows[a:b].tobytes()).hexdigest()[:16]]
