@@ -31,7 +31,7 @@ from hockey_vae.reporting import git_commit
 from hockey_vae.split_check import check_split
 from hockey_vae.train import Run, TrainConfig, fit, training_split
 
-__all__ = ["run_benchmark", "run_pipeline", "git_commit", "DEMO_CONFIG"]
+__all__ = ["run_benchmark", "run_pipeline", "DEMO_CONFIG"]
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Names the command line needs before anything heavy loads: models, input formats, API roots.
 
-Kept free of torch so `hockey-vae --help` and the data subcommands start fast; the model
-registry (`hockey_vae.models`) and the features package take these tuples from here.
+Kept free of torch, pandas and pyarrow so `hockey-vae --help` and the data subcommands start
+fast; the model registry (`hockey_vae.models`), `ingest` and `fetch` take these from here.
 """
 
 MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "frequency", "uniform")
