@@ -42,6 +42,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
     "load_run": ("hockey_vae.train", "load_run"),
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "run_leak_checks": ("hockey_vae.leak_checks", "run_leak_checks"),
+    "paper_task_tables": ("hockey_vae.paper_task", "paper_task_tables"),
     "TrainingDiverged": ("hockey_vae.divergence", "TrainingDiverged"),
     "CheckpointError": ("hockey_vae.checkpoint", "CheckpointError"),
     "RunFolderError": ("hockey_vae.run_folder", "RunFolderError"),

@@ -62,6 +62,19 @@ def test_shuffling_destroys_the_planted_lineup_signal(planted_run):
     assert r["verdict"].startswith("pass")
 
 
+def test_trained_no_lineup_reference(planted_run):
+    t, split, run = planted_run
+    ref = fit(t, None, "lstm", model_overrides=SMALL, split=split,
+              features={"history": False}, train_config=cfg(epochs=2, lr=0.02))
+    r = run_leak_checks(run, t, split["test"], seed=3, reference_run=ref)["shuffled_lineup"]
+    assert math.isfinite(r["reference_model_loglik"])
+    assert r["reference_model_n_events"] == r["n_events"]
+    assert r["lineup_gain_vs_reference_model"] > 0.5  # the planted lineup beats no lineup
+    assert r["gain_kept_vs_reference_model"] < 0.25
+    with pytest.raises(ValueError, match="without the lineup"):
+        run_leak_checks(run, t, split["test"], reference_run=run)
+
+
 def test_no_lineup_run_is_not_applicable(tmp_path):
     t = toy_tables(n_games=10, events_per_game=20, seed=3)
     split = split_games(t.games)

@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="which of the run's games to score (default test)")
     p.add_argument("--candidates", default="roster", choices=("all", "roster", "on_ice"),
                    help="candidate set of the log-likelihood (default roster)")
+    p.add_argument("--reference-run", default=None, metavar="RUN",
+                   help="the same model trained without the lineup: the trained reference of "
+                        "the shuffled-lineup check")
     p.add_argument("--seed", type=int, default=0, help="seed of the shuffles and permutations")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.set_defaults(func=run)
@@ -54,10 +57,13 @@ def run(args: argparse.Namespace) -> int:
     games = [g for g in r.split[args.split] if g in have]
     if not games:
         raise ValueError(f"none of the run's {args.split} games are in {args.data}")
-    result = run_leak_checks(r, tables, games, seed=args.seed, candidates=args.candidates)
+    ref = load_run(args.reference_run) if args.reference_run else None
+    result = run_leak_checks(r, tables, games, seed=args.seed, candidates=args.candidates,
+                             reference_run=ref)
     command = "hockey-vae " + shlex.join(sys.argv[1:])
     meta = {"run": args.run, "model": r.name, "features": dataclasses.asdict(r.encoder.features),
-        "data": args.data, "split": args.split, "n_games": len(games), "seed": args.seed,
+        "reference_run": args.reference_run, "data": args.data, "split": args.split,
+        "n_games": len(games), "seed": args.seed,
         "commit": commit, "command": command}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
