@@ -104,8 +104,9 @@ def _check_lineup(run: Any, enc: EncodedGames, base: float, n: int,
         verdict = f"inconclusive: the lineup columns add only {gain:.4f} nats per event"
     elif kept <= 0:
         verdict = (f"pass: shuffling the lineup across slots removes all of the lineup gain "
-                   f"({gain:.3f} nats per event) and lands {none - shuffled:.3f} nats below "
-                   "the no-lineup reference (the shuffled list points at the wrong players)")
+                   f"({gain:.3f} nats per event over the same model with the lineup zeroed) "
+                   f"and lands {none - shuffled:.3f} nats below that reference (the shuffled "
+                   "list points at the wrong players)")
     elif kept <= KEEP_GAIN_MAX:
         verdict = (f"pass: shuffling the lineup across slots removes {1 - kept:.0%} of the "
                    f"lineup gain ({gain:.3f} nats per event)")
@@ -189,9 +190,13 @@ def run_leak_checks(run: Any, tables: Any, game_ids: Sequence[str], *, seed: int
     n = len(ll)
     out: dict[str, Any] = {"shuffled_lineup": _check_lineup(run, enc, base, n, score, rng)}
     if reference_run is not None:
-        out["shuffled_lineup"].update(_versus_reference(reference_run, t, game_ids, base,
-                                                        out["shuffled_lineup"], candidates,
-                                                        seed, batch_games))
+        lead = out["shuffled_lineup"]
+        lead.update(_versus_reference(reference_run, t, game_ids, base, lead, candidates,
+                                      seed, batch_games))
+        lead["verdict"] += (f"; against the trained no-lineup model ({lead['reference_model']})"
+                            f" the lineup gains {lead['lineup_gain_vs_reference_model']:.3f} "
+                            f"nats per event and the shuffled run keeps "
+                            f"{lead['gain_kept_vs_reference_model']:.2f} of it")
     with _own_event_ablated(run):
         ablated = score(enc)
     out["ablate_own_event"] = _entry(
