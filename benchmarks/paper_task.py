@@ -43,25 +43,28 @@ DIFFERENCES = """## What differs between the setups
 
 - **Data.** Ours: public NHL play-by-play scraped with hockey_scraper, 2017-18 (163 games)
   + 2018-19 (1,271 games), NHL event types only (faceoff, shot, hit, giveaway, ...; no passes
-  or receptions). Published: Sportlogiq's proprietary tracking-derived event stream, which
-  has many more (and finer) events per game, passes and receptions included.
+  or receptions). Published: Sportlogiq's proprietary event stream (as the paper describes
+  it), with more and finer events per game, passes and receptions among them.
 - **Label.** Both use home/away x 5 positions x 15 slots by points. Our points are goals +
   first assists only (second assists are not in the canonical table); players beyond slot 15
   and players not on the team's training rosters at that position share slot 15; a missing
-  position falls back to the player's most frequent one. The published slot rules for
-  overflow and unseen players are not stated in the paper.
+  position falls back to the player's most frequent one. We did not find the published
+  rules for overflow, unseen or traded players, so they may differ.
 - **Ranking leak.** The published code ranked players on full-season totals that include its
   test games; ours ranks on the training games only, so the test games' scoring cannot shape
   their own labels.
 - **Split.** Ours: by date, 2017-18 + the first 80% of 2018-19 train, the next 10% validate,
-  the last 10% (127 games) test. The published split is a different, smaller game sample.
+  the last 10% (127 games) test. The published split uses other games (other data) and is
+  not reproduced here.
 - **Inputs.** Ours: `configs/nhl.json` (event features and previous acting players' slot
-  ids, per-candidate history columns; no on-ice lineup, which the published model did not
-  read either). The published models read Sportlogiq's event features and their own
-  history; neither model in either setup reads the acting player of event t.
+  ids, per-candidate history columns; no on-ice lineup, chosen because the published inputs
+  as we read them list no lineup, and because the lineup would name the candidate slots on
+  the ice). The published models read Sportlogiq's event features and their history. Our
+  event features include the acting team and home/away, so the model knows the side: in our
+  table `all` and `roster` nearly coincide (the mass sits on the acting team's ~19 slots).
 - **Candidates.** Our `all` row is the 150-way softmax (labels never seen in training get
-  the cold-start tokens); `roster` restricts to the acting team's slots in that game (the
-  team is an input in both setups, so this is the closer comparison to a team-aware model).
+  the cold-start tokens); `roster` restricts to the acting team's slots in that game. If the
+  published model did not know the acting side, its 150-way task was harder than ours.
 - **What the numbers average over.** Ours: every test event with an acting player whose slot
   was seen in training, one seed, the LSTM's exact softmax and the CVAE's importance-sampled
   likelihood (k in the header). The published table gives one number per model; we could
