@@ -42,6 +42,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
     "load_run": ("hockey_vae.train", "load_run"),
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "aggregate_seeds": ("hockey_vae.reporting.seed_report", "aggregate_seeds"),
     "TrainingDiverged": ("hockey_vae.divergence", "TrainingDiverged"),
     "CheckpointError": ("hockey_vae.checkpoint", "CheckpointError"),
     "RunFolderError": ("hockey_vae.run_folder", "RunFolderError"),
