@@ -216,7 +216,7 @@ def _diagnostics(run: Run, t: Tables, test_ids: list[str], n_events: int,
                                                                   enc.offsets[1:], strict=True)])
     n_games = int(np.searchsorted(cum, n_events) + 1) if len(cum) else 0
     gen = torch.Generator(device=run.device).manual_seed(seed)
-    batches = (b.to(run.device) for b in iterate_batches(enc, run.cfg.batch_games,
+    batches = (b.to(run.device) for b in iterate_batches(enc, run.train_config.batch_games,
                                                          range(min(n_games, enc.n_games))))
     out = run.model.latent_diagnostics(batches, (10, 100, 1000), generator=gen)
     if out:

@@ -95,7 +95,9 @@ def _mean_nested(dicts: list[dict[str, Any]]) -> dict[str, Any]:
         elif k == "n_events" or not isinstance(v, (int, float)):
             out[k] = v
         else:
-            out[k] = float(np.nanmean([d[k] for d in dicts if k in d]))
+            vals = np.array([d[k] for d in dicts if k in d], dtype=float)
+            out[k] = float(vals[np.isfinite(vals)].mean()) if np.isfinite(vals).any() \
+                else float("nan")
     return out
 
 

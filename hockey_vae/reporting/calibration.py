@@ -53,6 +53,8 @@ def plot_reliability_panels(tables: dict[str, pd.DataFrame], path: Any,
         twin = ax.twinx()
         twin.bar((df["bin"] + 0.5) / 10, df["n_events"], width=0.09, alpha=0.25, color="C1")
         twin.set_ylabel("events per bin", color="C1")
+        ax.set_zorder(twin.get_zorder() + 1)  # the line above the count bars
+        ax.patch.set_visible(False)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.suptitle(title)

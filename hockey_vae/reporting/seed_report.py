@@ -78,6 +78,7 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
     numbers, reliability = summarize_seeds(seeds, reference=reference, n_boot=n_boot, seed=seed)
     report.update(numbers)
     report["bootstrap"] = {"unit": "game", "resamples": n_boot, "seed": seed, "level": 0.95}
+    report["leak_checks"] = {}  # filled from the leak-check file when one is given
     if leak_checks:
         path = Path(leak_checks)
         if not path.is_file():
