@@ -166,7 +166,7 @@ class CondLogitModel(PlayerModel):
         self.register_buffer("utility", torch.zeros(V, K))  # log lambda + log pi
         self.register_buffer("team_share", torch.zeros(cfg.n_teams, V))  # log share per team
         self.register_buffer("zone_cuts", torch.zeros(2))
-        self.register_buffer("missing_level", torch.tensor(float("inf")))
+        self.register_buffer("missing_level", torch.tensor(1e9))
         self.register_buffer("lineup_coef", torch.zeros(len(EVENT_TYPES)))
         self.prior: dict[str, dict[str, float]] = {}  # fitted hyperparameters, per position
 
@@ -192,10 +192,11 @@ class CondLogitModel(PlayerModel):
 
     def _fit_zones(self, num: np.ndarray) -> None:
         """Tertile cut points of the distance to goal; the standardised value of
-        `xy_missing` that means "no location" (inf: every event has one)."""
+        `xy_missing` from which on an event has "no location" (finite sentinels, since
+        checkpoints refuse non-finite buffers: 1e9 every event has one, -1e9 none has)."""
         levels = np.unique(num[:, _XY_MISSING]) if len(num) else np.zeros(0)
         missing = levels.max() if len(levels) == 2 else (
-            -np.inf if len(levels) == 1 and np.ptp(num[:, _GD]) < 1e-6 else np.inf)
+            -1e9 if len(levels) == 1 and np.ptp(num[:, _GD]) < 1e-6 else 1e9)
         self.missing_level.fill_(float(missing))
         has = num[:, _XY_MISSING] < missing
         gd = num[has, _GD]

@@ -137,3 +137,20 @@ def test_zones_split_events_by_distance(league):
     zones = np.bincount(cells % N_ZONES, minlength=N_ZONES)
     assert (zones[:3] > 0.2 * zones[:3].sum()).all()  # tertiles of the located events
     assert cells.max() < len(EVENT_TYPES) * N_ZONES
+
+
+def test_fitted_run_reloads_with_the_same_scores(league, tmp_path):
+    from hockey_vae.train import TrainConfig, fit, load_run
+
+    t, split = league
+    run = fit(t, tmp_path / "run", "cond-logit-lineup", split=split, features={"lineup": True},
+              train_config=TrainConfig(progress=False))
+    again = load_run(tmp_path / "run")
+    test = run.encoder.transform(t, split["test"])
+    batch = collate(test, range(test.n_games))
+    V = len(run.encoder.vocab_)
+    cands = {c: candidate_set(batch, c, V) for c in CANDIDATE_SETS}
+    a, b = run.model.score(batch, cands), again.model.score(batch, cands)
+    for c in CANDIDATE_SETS:
+        assert torch.allclose(a[c].loglik, b[c].loglik)
+    assert torch.equal(run.model.lineup_coef, again.model.lineup_coef)
