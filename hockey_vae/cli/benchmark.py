@@ -68,7 +68,8 @@ def _register_report(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--boot", type=int, default=2000, metavar="B",
                    help="game-bootstrap resamples (>= 1000; default 2000)")
     p.add_argument("--boot-seed", type=int, default=0, help="bootstrap seed (default 0)")
-    p.add_argument("--title", default="Player identification benchmark")
+    p.add_argument("--title", default="Player identification benchmark",
+                   help="the report's heading")
     p.set_defaults(func=run_report)
 
 
