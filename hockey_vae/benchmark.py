@@ -110,6 +110,16 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
                          f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
         lines.append("")
     lines += _md_details(report, evals)
+    if report.get("diagnostics"):
+        lines += ["", "## Variational diagnostics (roster candidates, known players)", "",
+                  "| model | k=10 | k=100 | k=1000 | KL/event | active units | subset |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, d in report["diagnostics"].items():
+            lines.append(f"| {name} | {_fmt(d.get('loglik_k10'))} | {_fmt(d.get('loglik_k100'))}"
+                         f" | {_fmt(d.get('loglik_k1000'))} | {_fmt(d.get('kl_per_event'))} | "
+                         f"{d.get('active_units')} | {d.get('subset', '')} |")
+    lines += ["", "Per-event test predictions (for `hockey-vae benchmark-report`): "
+              + ", ".join(f"`{p}`" for p in report.get("predictions", {}).values())]
     lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
     return "\n".join(lines)
 
@@ -292,8 +302,7 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         fitted[name], evals[name], training[_key(name)] = _fit_and_evaluate(
             t, runs / name, name, run_cfg, split, eval_samples=eval_samples, progress=progress)
         predictions[_key(name)] = _keep_predictions(runs, _key(name), evals[name])
-        diag = _diagnostics(fitted[name], t, split["test"], diag_events, cfg.seed)
-        if diag:
+        if diag := _diagnostics(fitted[name], t, split["test"], diag_events, cfg.seed):
             diagnostics[_key(name)] = diag
     figures, probe = _figures(t, out, evals, fitted, split)
     first = next(iter(evals.values()))
@@ -323,13 +332,19 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     sampled = [e.n_samples for e in evals.values() if e.n_samples > 1]
     if sampled:
         report["cvae_k"] = sampled[0]
+    _write(report, evals, out, runs, title)
+    return report
+
+
+def _write(report: dict[str, Any], evals: dict[str, Evaluation], out: Path, runs: Path,
+           title: str) -> None:
+    """OUT.json, OUT.md, and RUNS/benchmark.json (what the multi-seed aggregate reads)."""
     with atomic_path(out.with_name(out.name + ".json")) as tmp:
         tmp.write_text(dumps_json(report, indent=2))  # NaN/inf -> null, listed in "nulls"
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
         tmp.write_text(_markdown(report, evals, title))
-    with atomic_path(runs / "benchmark.json") as tmp:  # what the multi-seed aggregate reads
+    with atomic_path(runs / "benchmark.json") as tmp:
         tmp.write_text(dumps_json({**report, "report": str(out)}, indent=2))
-    return report
 
 
 def run_pipeline(tables: Any, out_dir: str | Path, *, seed: int = 0,

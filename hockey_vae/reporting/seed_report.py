@@ -111,22 +111,7 @@ def markdown(r: dict[str, Any], title: str) -> str:
     """The `.md` twin: provenance, then one table per section, each with a legend line."""
     models = list(r["models"])
     sets = [c for c in next(iter(r["models"].values())) if c != "sparse"]
-    split = r["split"]
-    lines = [f"# {title} ({len(r['seed_list'])} seeds)", "",
-             f"- data: {r['data']}",
-             f"- split: {split.get('rule')}; games train/val/test = "
-             + "/".join(str(split.get("n_games", {}).get(k)) for k in ("train", "val", "test")),
-             *( [f"- test season: {r['test_season']}"] if r.get("test_season") else []),
-             f"- seeds: {r['seed_list']}; seed runs: {', '.join(r['seed_runs'])}",
-             f"- commit (aggregate): `{r['commit']}`; seed commits: "
-             + ", ".join(f"`{c}`" for c in r["seed_commits"]),
-             f"- command: `{r['command']}`; seed commands: "
-             + "; ".join(f"`{c}`" for c in r["seed_commands"]),
-             f"- tuning budget: {r['tuning_budget']}",
-             f"- reference model for paired differences: `{r['reference']}`; intervals: 95%, "
-             f"game-level cluster bootstrap, {r['bootstrap']['resamples']} resamples, "
-             f"seed {r['bootstrap']['seed']}",
-             f"- config: `{json.dumps(r['config'], separators=(',', ':'))}`", ""]
+    lines = _header(r, title)
     lines += ["## Headline: known players and everyone (roster candidates)", "",
               "Seed-mean top-1 % and log-likelihood (nats/event); *everyone* adds players "
               "unseen in training, scored through the cold-start tokens.", ""]
@@ -172,6 +157,27 @@ def markdown(r: dict[str, Any], title: str) -> str:
                                        for m, c in r["calibration"].items()])
     lines += _diagnostics_md(r)
     return "\n".join(lines)
+
+
+def _header(r: dict[str, Any], title: str) -> list[str]:
+    """Title and provenance lines."""
+    split = r["split"]
+    lines = [f"# {title} ({len(r['seed_list'])} seeds)", "",
+             f"- data: {r['data']}",
+             f"- split: {split.get('rule')}; games train/val/test = "
+             + "/".join(str(split.get("n_games", {}).get(k)) for k in ("train", "val", "test")),
+             *( [f"- test season: {r['test_season']}"] if r.get("test_season") else []),
+             f"- seeds: {r['seed_list']}; seed runs: {', '.join(r['seed_runs'])}",
+             f"- commit (aggregate): `{r['commit']}`; seed commits: "
+             + ", ".join(f"`{c}`" for c in r["seed_commits"]),
+             f"- command: `{r['command']}`; seed commands: "
+             + "; ".join(f"`{c}`" for c in r["seed_commands"]),
+             f"- tuning budget: {r['tuning_budget']}",
+             f"- reference model for paired differences: `{r['reference']}`; intervals: 95%, "
+             f"game-level cluster bootstrap, {r['bootstrap']['resamples']} resamples, "
+             f"seed {r['bootstrap']['seed']}",
+             f"- config: `{json.dumps(r['config'], separators=(',', ':'))}`", ""]
+    return lines
 
 
 def _diagnostics_md(r: dict[str, Any]) -> list[str]:
