@@ -44,6 +44,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
     "run_leak_checks": ("hockey_vae.leak_checks", "run_leak_checks"),
     "paper_task_tables": ("hockey_vae.paper_task", "paper_task_tables"),
+    "aggregate_seeds": ("hockey_vae.reporting.seed_report", "aggregate_seeds"),
     "TrainingDiverged": ("hockey_vae.divergence", "TrainingDiverged"),
     "CheckpointError": ("hockey_vae.checkpoint", "CheckpointError"),
     "RunFolderError": ("hockey_vae.run_folder", "RunFolderError"),

@@ -23,7 +23,7 @@ import pandas as pd
 from hockey_vae.config import RunConfig, load_config
 from hockey_vae.embed import embed_events, embed_players, plot_embedding_map, probe_styles
 from hockey_vae.evaluate import Evaluation, evaluate_model, plot_reliability
-from hockey_vae.features import Tables, as_tables
+from hockey_vae.features import Tables, as_tables, iterate_batches
 from hockey_vae.io import atomic_path
 from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.models import MODEL_NAMES, config_to_dict
@@ -110,6 +110,16 @@ def _markdown(report: dict[str, Any], evals: dict[str, Evaluation], title: str) 
                          f"{_fmt(r.loglik - r.loglik_k10, 4)} |")
         lines.append("")
     lines += _md_details(report, evals)
+    if report.get("diagnostics"):
+        lines += ["", "## Variational diagnostics (roster candidates, known players)", "",
+                  "| model | k=10 | k=100 | k=1000 | KL/event | active units | subset |",
+                  "|---|---|---|---|---|---|---|"]
+        for name, d in report["diagnostics"].items():
+            lines.append(f"| {name} | {_fmt(d.get('loglik_k10'))} | {_fmt(d.get('loglik_k100'))}"
+                         f" | {_fmt(d.get('loglik_k1000'))} | {_fmt(d.get('kl_per_event'))} | "
+                         f"{d.get('active_units')} | {d.get('subset', '')} |")
+    lines += ["", "Per-event test predictions (for `hockey-vae benchmark-report`): "
+              + ", ".join(f"`{p}`" for p in report.get("predictions", {}).values())]
     lines += ["", "Figures: " + ", ".join(f"`{f}`" for f in report["figures"]), ""]
     return "\n".join(lines)
 
@@ -200,6 +210,40 @@ def _figures(t: Tables, out: Path, evals: dict[str, Evaluation], fitted: dict[st
     return figures, probe
 
 
+def _diagnostics(run: Run, t: Tables, test_ids: list[str], n_events: int,
+                 seed: int) -> dict[str, Any]:
+    """`latent_diagnostics` of a latent model on the first test games (by date) holding at
+    least `n_events` target events; {} for models without a latent."""
+    import torch
+
+    from hockey_vae.models import PlayerModel
+
+    if (not n_events or not test_ids
+            or type(run.model).latent_diagnostics is PlayerModel.latent_diagnostics):
+        return {}
+    enc = run.encoder.transform(t, test_ids)
+    cum = np.cumsum([int(enc.target[a:b].sum()) for a, b in zip(enc.offsets[:-1],
+                                                                  enc.offsets[1:], strict=True)])
+    n_games = int(np.searchsorted(cum, n_events) + 1) if len(cum) else 0
+    gen = torch.Generator(device=run.device).manual_seed(seed)
+    batches = (b.to(run.device) for b in iterate_batches(enc, run.train_config.batch_games,
+                                                         range(min(n_games, enc.n_games))))
+    out = run.model.latent_diagnostics(batches, (10, 100, 1000), generator=gen)
+    if out:
+        out["subset"] = (f"the first {min(n_games, enc.n_games)} test games by date, known "
+                         "players on roster candidates")
+    return out
+
+
+def _keep_predictions(runs: Path, name: str, ev: Evaluation) -> str:
+    """Write the model's per-event test predictions to RUNS/predictions/NAME.parquet."""
+    path = runs / "predictions" / f"{name}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        ev.events.to_parquet(tmp, index=False)
+    return str(path)
+
+
 def _split_info(t: Tables, cfg: TrainConfig, split: dict[str, list[str]]) -> dict[str, Any]:
     """The report's description of the split: rule, games and date range per part."""
     dates = t.games.set_index("game_id")["game_date"].astype(str)
@@ -223,14 +267,17 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
                   config: RunConfig | dict[str, Any] | str | None = None,
                   eval_samples: int | None = None, runs_dir: str | Path | None = None,
                   command: str = "", title: str = "Player identification benchmark",
-                  progress: bool = False) -> dict[str, Any]:
+                  progress: bool = False, diag_events: int = 2000) -> dict[str, Any]:
     """Train, evaluate and report every model in `models`; returns the JSON dict.
 
     `config` is the run config (`hockey_vae.config`; `model` keyed by model name), checked
     before the data are touched. `out` is the report path without suffix (`reports/NAME`);
     run folders (checkpoints) go to `runs_dir` (default: a temporary folder), never next to
-    the report. `eval_samples` overrides a sampling model's importance samples. The keyword
-    options are the report's labels, hence more than eight parameters.
+    the report. `eval_samples` overrides a sampling model's importance samples. Each model's
+    per-event test predictions go to `RUNS/predictions/MODEL.parquet` and the report's JSON
+    also to `RUNS/benchmark.json`, which `hockey_vae.reporting.aggregate_seeds` reads;
+    latent models' variational diagnostics use about `diag_events` test events (0: none).
+    The keyword options are the report's labels, hence more than eight parameters.
     """
     bad = [m for m in models if m not in MODEL_NAMES]
     if bad:
@@ -249,9 +296,14 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
     evals: dict[str, Evaluation] = {}
     training: dict[str, Any] = {}
     fitted: dict[str, Run] = {}
+    predictions: dict[str, str] = {}
+    diagnostics: dict[str, Any] = {}
     for name in models:
         fitted[name], evals[name], training[_key(name)] = _fit_and_evaluate(
             t, runs / name, name, run_cfg, split, eval_samples=eval_samples, progress=progress)
+        predictions[_key(name)] = _keep_predictions(runs, _key(name), evals[name])
+        if diag := _diagnostics(fitted[name], t, split["test"], diag_events, cfg.seed):
+            diagnostics[_key(name)] = diag
     figures, probe = _figures(t, out, evals, fitted, split)
     first = next(iter(evals.values()))
     report: dict[str, Any] = {
@@ -272,17 +324,27 @@ def run_benchmark(tables: Any, out: str | Path, *, data_label: str = "",
         "training": training,
         "probe": probe,
         "figures": figures,
+        "diagnostics": diagnostics,
+        "predictions": predictions,
     }
     if cfg.test_season:
         report["test_season"] = cfg.test_season
     sampled = [e.n_samples for e in evals.values() if e.n_samples > 1]
     if sampled:
         report["cvae_k"] = sampled[0]
+    _write(report, evals, out, runs, title)
+    return report
+
+
+def _write(report: dict[str, Any], evals: dict[str, Evaluation], out: Path, runs: Path,
+           title: str) -> None:
+    """OUT.json, OUT.md, and RUNS/benchmark.json (what the multi-seed aggregate reads)."""
     with atomic_path(out.with_name(out.name + ".json")) as tmp:
         tmp.write_text(dumps_json(report, indent=2))  # NaN/inf -> null, listed in "nulls"
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
         tmp.write_text(_markdown(report, evals, title))
-    return report
+    with atomic_path(runs / "benchmark.json") as tmp:
+        tmp.write_text(dumps_json({**report, "report": str(out)}, indent=2))
 
 
 def run_pipeline(tables: Any, out_dir: str | Path, *, seed: int = 0,

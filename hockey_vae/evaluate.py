@@ -46,6 +46,7 @@ __all__ = [
     "evaluate_model",
     "reliability_table",
     "plot_reliability",
+    "prediction_frame",
 ]
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ class Evaluation:
     unknown: dict[str, Any]  # events whose player is not in the vocabulary
     reliability: pd.DataFrame
     n_samples: int
+    events: pd.DataFrame | None = None  # per-event predictions (`prediction_frame`)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return {r.candidates: {"top1": r.top1, "top5": r.top5, "loglik": r.loglik,
@@ -202,7 +204,36 @@ def evaluate_model(model: PlayerModel, enc: EncodedGames, train_counts: Sequence
     """
     pred = predict(model, enc, candidate_sets, n_samples=n_samples, batch_games=batch_games,
                    device=device, seed=seed, progress=progress)
-    return summarize(pred, train_counts, name or model.kind)
+    ev = summarize(pred, train_counts, name or model.kind)
+    ev.events = prediction_frame(pred, enc, train_counts)
+    return ev
+
+
+def prediction_frame(pred: Predictions, enc: EncodedGames,
+                     train_counts: Sequence[int]) -> pd.DataFrame:
+    """One row per scored event, so seeds and models can be paired and binned later.
+
+    Columns: game_id, event_idx, player_id (raw), player (vocabulary index), known,
+    train_events (the acting player's training events, 0 when unseen), sparse, event_type,
+    and per candidate set C: loglik_C, top1_C, top5_C, ptop_C (top-1 probability), in_set_C.
+    """
+    flat = pred.flat_index
+    game = np.searchsorted(enc.offsets, flat, side="right") - 1
+    counts = np.asarray(train_counts)
+    train_events = np.where(pred.known, counts[pred.player], 0).astype(np.int64)
+    cols: dict[str, Any] = {
+        "game_id": np.asarray(enc.game_ids, dtype=object)[game].astype(str),
+        "event_idx": enc.event_idx[flat].astype(np.int64),
+        "player_id": enc.player_id[flat].astype(str),
+        "player": pred.player, "known": pred.known, "train_events": train_events,
+        "sparse": sparse_players(counts)[pred.player] & pred.known,
+        "event_type": np.asarray(EVENT_TYPES, dtype=object)[pred.etype].astype(str),
+    }
+    for c, d in pred.sets.items():
+        cols.update({f"loglik_{c}": d["ll"].astype(np.float64), f"top1_{c}": d["top1"],
+                     f"top5_{c}": d["top5"], f"ptop_{c}": d["ptop"],
+                     f"in_set_{c}": d["in_set"].astype(bool)})
+    return pd.DataFrame(cols)
 
 
 def summarize(pred: Predictions, train_counts: Sequence[int], name: str) -> Evaluation:

@@ -17,7 +17,14 @@ import torch
 from hockey_vae.core.config import checked_fields
 from hockey_vae.features import SequenceEncoder
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores, masked_log_softmax
-from hockey_vae.models.baselines import CountConfig, FrequencyModel, UniformModel
+from hockey_vae.models.baselines import (
+    CondLogitConfig,
+    CondLogitLineupModel,
+    CondLogitModel,
+    CountConfig,
+    FrequencyModel,
+    UniformModel,
+)
 from hockey_vae.models.cvae import CVAEConfig, PlayerCVAE
 from hockey_vae.models.lstm import ENCODER_FIELDS, ContextEncoder, LSTMClassifier, LSTMConfig
 from hockey_vae.names import MODEL_NAMES
@@ -37,6 +44,9 @@ __all__ = [
     "CountConfig",
     "FrequencyModel",
     "UniformModel",
+    "CondLogitConfig",
+    "CondLogitModel",
+    "CondLogitLineupModel",
     "model_history",
     "encoder_fields",
     "default_config",
@@ -47,7 +57,11 @@ __all__ = [
     "build_model",
 ]
 
-_COUNT_MODELS = ("frequency", "uniform")
+_COUNT_MODELS = ("frequency", "uniform", "cond-logit", "cond-logit-lineup")
+
+
+def _count_config_class(name: str) -> type:
+    return CondLogitConfig if name.startswith("cond-logit") else CountConfig
 
 
 def _check_name(name: str) -> None:
@@ -86,7 +100,8 @@ def default_config(name: str, encoder: SequenceEncoder,
     fields = encoder_fields(encoder)
     overrides = dict(overrides or {})
     if name in _COUNT_MODELS:
-        cfg: Any = _replace(CountConfig(n_players=fields["n_players"], n_teams=fields["n_teams"]),
+        cls = _count_config_class(name)
+        cfg: Any = _replace(cls(n_players=fields["n_players"], n_teams=fields["n_teams"]),
                             overrides, name)
     else:
         enc_over = overrides.pop("encoder", {}) if name == "cvae" else overrides
@@ -102,7 +117,8 @@ def check_overrides(name: str, overrides: dict[str, Any] | None) -> None:
     refused (they come from the encoder, and the feature flags belong under 'features')."""
     _check_name(name)
     overrides = dict(overrides or {})
-    cls = CountConfig if name in _COUNT_MODELS else CVAEConfig if name == "cvae" else LSTMConfig
+    cls = _count_config_class(name) if name in _COUNT_MODELS else \
+        CVAEConfig if name == "cvae" else LSTMConfig
     inner = overrides.get("encoder", {}) if name == "cvae" else overrides
     for key in ENCODER_FIELDS:
         if isinstance(inner, dict) and key in inner:
@@ -149,7 +165,7 @@ def config_from_dict(name: str, data: dict[str, Any]) -> Any:
         data = dict(data)
         encoder = LSTMConfig(**checked_fields(LSTMConfig, data.pop("encoder"), "encoder config"))
         return CVAEConfig(encoder=encoder, **checked_fields(CVAEConfig, data, "cvae config"))
-    cls = CountConfig if name in _COUNT_MODELS else LSTMConfig
+    cls = _count_config_class(name) if name in _COUNT_MODELS else LSTMConfig
     return cls(**checked_fields(cls, data, f"{name} config"))
 
 
@@ -168,4 +184,7 @@ def build_model(name: str, cfg: Any, encoder: SequenceEncoder | None = None) -> 
         return LSTMClassifier(cfg, backoff)
     if name == "frequency":
         return FrequencyModel(cfg)
+    if name in ("cond-logit", "cond-logit-lineup"):
+        cls = CondLogitModel if name == "cond-logit" else CondLogitLineupModel
+        return cls(cfg, positions)
     return UniformModel(cfg)

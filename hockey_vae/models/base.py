@@ -9,6 +9,7 @@ overridden by the models that have it, so no caller branches on the model's kind
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -99,3 +100,10 @@ class PlayerModel(nn.Module):
 
     def on_epoch_start(self, epoch: int) -> None:
         """Hook for schedules (KL warm-up)."""
+
+    def latent_diagnostics(self, batches: Iterable[Batch], ks: Sequence[int] = (10, 100, 1000),
+                           generator: torch.Generator | None = None) -> dict[str, float]:
+        """Variational diagnostics of a latent model on `batches` (roster candidates, known
+        players): `loglik_k{k}` for k in `ks`, `kl_per_event`, `active_units`, `n_events`
+        (latent models add their own, e.g. `kl_per_player`); {} for a model without one."""
+        return {}

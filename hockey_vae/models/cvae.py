@@ -11,6 +11,7 @@ position's cold-start token (trained by hiding players for whole training games,
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -176,3 +177,43 @@ class PlayerCVAE(PlayerModel):
         """Posterior (mean, variance) of z for each target event, each (N, d_z)."""
         mu, logvar = self.posterior(self.context(batch), batch.tgt_player)
         return mu, logvar.exp()
+
+    @torch.no_grad()
+    def latent_diagnostics(self, batches: Iterable[Batch], ks: Sequence[int] = (10, 100, 1000),
+                           generator: torch.Generator | None = None) -> dict[str, float]:
+        """Importance-sampled log-likelihood at each k in `ks` (the same max(ks) posterior
+        samples, nested), KL(q || prior) per event, and active units (latent dimensions
+        whose posterior mean varies across events with variance > 0.01); roster
+        candidates, known players whose truth is in the list."""
+        from hockey_vae.features import candidate_set  # local: this method is one hunk
+
+        k_max = max(ks)
+        lls: dict[int, list[Tensor]] = {k: [] for k in ks}
+        kls, mus = [], []
+        for batch in batches:
+            if batch.n_targets == 0:
+                continue
+            ctx, y = self.context(batch), batch.tgt_player
+            cands = candidate_set(batch, "roster", self.n_players)
+            keep = batch.tgt_known & cands.locate(y)[1]
+            mu_p, lv_p = self.prior(ctx)
+            mu_q, lv_q = self.posterior(ctx, y)
+            kls.append(kl_diag_gaussians(mu_q, lv_q, mu_p, lv_p).sum(-1)[keep].float())
+            mus.append(mu_q[keep].float())
+            bonus = self.bonus(batch, ctx)
+            w = torch.empty((k_max, int(keep.sum())), device=ctx.device)
+            for i in range(k_max):
+                z = reparameterize(mu_q, lv_q, generator=generator)
+                lp = cands.truth_log_prob(cands.log_softmax(self.decode(z, ctx, bonus)), y)
+                corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q,
+                                                                                     lv_q)
+                w[i] = (lp + corr)[keep]
+            for k in ks:
+                lls[k].append(torch.logsumexp(w[:k], 0) - math.log(k))
+        if not kls:
+            return {}
+        mu = torch.cat(mus)
+        out = {f"loglik_k{k}": float(torch.cat(v).mean()) for k, v in lls.items()}
+        return {**out, "kl_per_event": float(torch.cat(kls).mean()),
+                "active_units": int((mu.var(0) > 0.01).sum()) if len(mu) > 1 else 0,
+                "n_events": len(mu)}
