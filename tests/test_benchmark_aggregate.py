@@ -102,3 +102,30 @@ def test_report_errors_name_the_problem(seeds, tmp_path):
                  "--reference", "nope"]) == 2
     assert main(["benchmark-report", "--runs", str(runs[0]), "--out", str(tmp_path / "x"),
                  "--boot", "10"]) == 2
+
+
+def test_runs_of_one_seed_from_two_invocations_are_combined(seeds, tmp_path):
+    """A model benchmarked later (`--models NEW`, its own --runs folder) joins its seed; the
+    same model twice in one seed is refused."""
+    import shutil
+
+    from hockey_vae.reporting.aggregate import load_seed, merge_same_seed
+
+    _, runs = seeds
+    later = tmp_path / "seed0_later"
+    (later / "predictions").mkdir(parents=True)
+    report = json.loads((runs[0] / "benchmark.json").read_text())
+    report["predictions"] = {"cond_logit": report["predictions"]["cond_logit"]}
+    (later / "benchmark.json").write_text(json.dumps(report))
+    shutil.copy(runs[0] / "predictions" / "cond_logit.parquet", later / "predictions")
+    first = tmp_path / "seed0_first"
+    shutil.copytree(runs[0], first)
+    (first / "predictions" / "cond_logit.parquet").unlink()
+    rep0 = json.loads((first / "benchmark.json").read_text())
+    del rep0["predictions"]["cond_logit"]
+    (first / "benchmark.json").write_text(json.dumps(rep0))
+    merged = merge_same_seed([load_seed(first), load_seed(later), load_seed(runs[1])])
+    assert len(merged) == 2
+    assert set(merged[0].frames) == set(load_seed(runs[0]).frames)
+    with pytest.raises(ValueError, match="in both"):
+        merge_same_seed([load_seed(runs[0]), load_seed(later)])

@@ -57,7 +57,8 @@ def _register_report(subparsers: argparse._SubParsersAction) -> None:
                     "sd, paired differences to --reference with 95%% game-level bootstrap "
                     "intervals, bins by training events, calibration and diagnostics.")
     p.add_argument("--runs", nargs="+", required=True, metavar="DIR",
-                   help="the --runs folders of the seeds' benchmark runs")
+                   help="the --runs folders of the seeds' benchmark runs (folders of the same seed from "
+                        "separate invocations, e.g. a model run later, are combined)")
     p.add_argument("--out", required=True, metavar="reports/NAME",
                    help="report path without suffix: writes NAME.json, NAME.md, "
                         "NAME_reliability.png")

@@ -61,6 +61,31 @@ def load_seed(run_dir: str | Path) -> SeedRun:
     return SeedRun(report, frames, str(run_dir))
 
 
+def merge_same_seed(seeds: Sequence[SeedRun]) -> list[SeedRun]:
+    """One SeedRun per seed: runs of the same seed from several `benchmark` invocations (e.g.
+    a model benchmarked later with `--models NEW`) are combined; a model in two of them, or
+    runs whose splits differ, is an error rather than a silent choice."""
+    by_seed: dict[Any, SeedRun] = {}
+    for s in seeds:
+        key = s.report.get("seed")
+        if key not in by_seed:
+            by_seed[key] = SeedRun(dict(s.report), dict(s.frames), s.where)
+            continue
+        first = by_seed[key]
+        both = sorted(set(first.frames) & set(s.frames))
+        if both:
+            raise ValueError(f"seed {key}: model(s) {both} in both {first.where} and {s.where}")
+        if first.report.get("split", {}).get("n_games") != s.report.get("split", {}).get(
+                "n_games"):
+            raise ValueError(f"seed {key}: {first.where} and {s.where} used different splits")
+        first.frames.update(s.frames)
+        for part in ("diagnostics", "training", "predictions"):
+            merged = {**first.report.get(part, {}), **s.report.get(part, {})}
+            first.report[part] = merged
+        first.where = f"{first.where} + {s.where}"
+    return list(by_seed.values())
+
+
 def _sets(frame: pd.DataFrame) -> list[str]:
     return [c[len("loglik_"):] for c in frame.columns if c.startswith("loglik_")]
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from hockey_vae.io import atomic_path
 from hockey_vae.jsonsafe import dumps_json
-from hockey_vae.reporting.aggregate import load_seed, summarize_seeds
+from hockey_vae.reporting.aggregate import load_seed, merge_same_seed, summarize_seeds
 from hockey_vae.reporting.bins import PAIRED_BINS
 from hockey_vae.reporting.calibration import plot_reliability_panels
 from hockey_vae.reporting.provenance import git_commit
@@ -69,7 +69,7 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
     `seed`). Report labels are keywords, hence eight parameters."""
     if n_boot < 1000:
         raise ValueError(f"n_boot={n_boot}: use at least 1000 bootstrap resamples")
-    seeds = [load_seed(d) for d in run_dirs]
+    seeds = merge_same_seed([load_seed(d) for d in run_dirs])
     if not seeds:
         raise ValueError("no seed runs folders given")
     out = Path(out)
