@@ -49,6 +49,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "embed_events": ("hockey_vae.embed", "embed_events"),
     "embed_players": ("hockey_vae.embed", "embed_players"),
     "write_embeddings": ("hockey_vae.embed", "write_embeddings"),
+    "read_embeddings": ("hockey_vae.embed", "read_embeddings"),
+    "similar_players": ("hockey_vae.similar", "similar_players"),
+    "player_embeddings": ("hockey_vae.similar", "player_embeddings"),
     # downstream
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),

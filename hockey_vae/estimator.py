@@ -79,7 +79,26 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         run = fit(t, self.run_dir, self.model, split=split, overwrite=True,  # refit replaces
                   **cfg.fit_kwargs(self.model))
         self._set_fitted(run)
+        self._fit_tables = t  # kept by reference for `similar`; never copied
         return self
+
+    def similar(self, player: str | int, k: int = 10, *, tables: Any = None,
+                min_events: int = 5) -> pd.DataFrame:
+        """The `k` players nearest to `player` (id or name) by per-player embedding.
+
+        Embeds `tables` (default: the tables `fit` saw) once and caches the per-player table
+        in `players_`; see `hockey_vae.similar.similar_players` for the distance.
+        """
+        from hockey_vae.similar import player_embeddings, similar_players
+
+        check_is_fitted(self, "run_")
+        if tables is not None or getattr(self, "players_", None) is None:
+            source = tables if tables is not None else getattr(self, "_fit_tables", None)
+            if source is None:
+                raise ValueError("pass tables=...: this estimator was loaded from a run folder "
+                                 "and has no fitted tables to embed")
+            self.players_ = player_embeddings(self.run_, source)
+        return similar_players(self.players_, player, k, min_events=min_events)
 
     def _scores(self, tables: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log-probabilities (N, V), true-player indices (N,), flat event positions (N,))."""
