@@ -26,6 +26,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "FORMATS": ("hockey_vae.ingest", "FORMATS"),
     "load_tables": ("hockey_vae.ingest", "load_tables"),
     "describe": ("hockey_vae.ingest", "describe"),
+    "Frames": ("hockey_vae.frames", "Frames"),
+    "tables_from_events": ("hockey_vae.frames", "tables_from_events"),
     "fetch_nhl_season": ("hockey_vae.fetch", "fetch_nhl_season"),
     "simulate_league": ("hockey_vae.simulate", "simulate_league"),
     "LeagueConfig": ("hockey_vae.simulate", "LeagueConfig"),

@@ -81,6 +81,9 @@ def ingest(
 def load_tables(directory: PathLike) -> Ingested:
     """Read a folder written by `ingest` (or `simulate`) back as one table set, validated.
 
+    Returns an `Ingested` whose .events, .games, .rosters (and, for a simulated league,
+    .players) are pyarrow Tables; `.to_pandas()` gives the same as pandas DataFrames.
+
     Raises FileNotFoundError naming the folder and the missing file, and
     `io.TableSetError` when its files are not one complete set of one run.
     """

@@ -96,6 +96,14 @@ class Ingested:
         schema.validate_rosters(self.rosters)
         return self
 
+    def to_pandas(self) -> Any:
+        """The tables as pandas DataFrames (`hockey_vae.frames.Frames`: .events, .games,
+        .rosters, .players), which every model entry point also accepts."""
+        from hockey_vae.frames import Frames
+
+        return Frames(self.events.to_pandas(), self.games.to_pandas(), self.rosters.to_pandas(),
+                      None if self.players is None else self.players.to_pandas())
+
     def summary(self) -> dict:
         """Counts an analyst wants after an ingest (JSON-serialisable)."""
         skipped_rows = sum(p.rows for p in self.problems)
