@@ -270,7 +270,9 @@ def read_many(
     out = concat_ingested(parts)
     out.problems.extend(skipped)
     out.files_skipped += len(skipped)
-    return out
+    from hockey_vae.sources.normalise import normalise  # ids that join across sources
+
+    return normalise(out)
 
 
 def write_tables(ingested: Ingested, out_dir: PathLike, *, kind: str | None = None
@@ -281,6 +283,11 @@ def write_tables(ingested: Ingested, out_dir: PathLike, *, kind: str | None = No
     the previous set intact on failure and removes its tables that this set lacks. `kind`
     (recorded with the set) defaults to "simulate" when there are players, else "ingest".
     """
+    import dataclasses
+
+    from hockey_vae.sources.normalise import normalise
+
+    ingested = normalise(dataclasses.replace(ingested))  # a copy: the caller's is unchanged
     ingested.validate()
     tables = {"events": ingested.events, "games": ingested.games, "rosters": ingested.rosters}
     if ingested.players is not None:

@@ -356,4 +356,6 @@ def read(
     except schema.SchemaError as err:  # a bug if reached: every check above is per file
         raise ParseError(", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3
                                                                  else ""), str(err)) from err
-    return out
+    from hockey_vae.sources.normalise import normalise  # ids that join across sources
+
+    return normalise(out)
