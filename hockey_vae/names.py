@@ -13,6 +13,7 @@ INGEST_FORMATS: dict[str, str] = {
     "tabular": "hockey_vae.sources.tabular",
     "nhl_api": "hockey_vae.sources.nhl_api",
     "stathletes": "hockey_vae.sources.stathletes",
+    "hockeyr": "hockey_vae.sources.hockeyr",
 }
 
 NHL_API_BASE = "https://api-web.nhle.com/v1"  # play-by-play and schedule
