@@ -93,8 +93,11 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         cfg = load_config(self.config)
         t = as_tables(self._tables(X))
         split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
-        run = fit(t, self.run_dir, self.model, split=split, overwrite=True,  # refit replaces
-                  **cfg.fit_kwargs(self.model))
+        from hockey_vae.names import model_name
+
+        name = model_name(self.model)  # "lstm_nohist" is read as "lstm-nohist"
+        run = fit(t, self.run_dir, name, split=split, overwrite=True,  # refit replaces
+                  **cfg.fit_kwargs(name))
         self._set_fitted(run)
         self._fit_tables = t  # kept by reference for `similar`; never copied
         return self

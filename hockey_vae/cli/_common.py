@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from hockey_vae.config import RunConfig
 
 __all__ = ["load_data", "run_config", "CONFIG_HELP", "add_device", "add_threads", "add_seed",
-           "add_quiet", "set_threads"]
+           "add_quiet", "apply_quiet", "set_threads"]
 
 CONFIG_HELP = ('JSON {"features": {...}, "model": {...}, "train": {...}} (optionally "base": '
                'FILE); unknown keys and bad values are refused before any data is read')
@@ -56,6 +56,14 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
     """Add `--quiet`: no progress bars and only warnings in the log."""
     parser.add_argument("--quiet", action="store_true",
                         help="no progress bars; log warnings and errors only")
+
+
+def apply_quiet(quiet: bool) -> None:
+    """`--quiet`: only warnings and errors reach the log."""
+    if quiet:
+        import logging
+
+        logging.getLogger().setLevel(logging.WARNING)
 
 
 def set_threads(threads: int | None) -> None:
