@@ -54,6 +54,11 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "read_embeddings": ("hockey_vae.embed", "read_embeddings"),
     "similar_players": ("hockey_vae.similar", "similar_players"),
     "player_embeddings": ("hockey_vae.similar", "player_embeddings"),
+    # figures
+    "embedding_map": ("hockey_vae.plots", "embedding_map"),
+    "rink_plot": ("hockey_vae.plots", "rink_plot"),
+    "shot_events": ("hockey_vae.plots", "shot_events"),
+    "save_figure": ("hockey_vae.plots", "save_figure"),
     # downstream
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),
