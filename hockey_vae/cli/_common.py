@@ -44,7 +44,7 @@ def add_device(parser: argparse.ArgumentParser, default: str | None = "auto") ->
 def add_threads(parser: argparse.ArgumentParser) -> None:
     """Add `--threads`: the CPU threads torch may use (default: torch's own choice)."""
     parser.add_argument("--threads", type=int, default=None, metavar="N",
-                        help="CPU threads for torch (default: torch's choice, all cores)")
+                        help="CPU threads for tensor maths (default: all cores)")
 
 
 def add_seed(parser: argparse.ArgumentParser, help: str = "random seed (default 0)") -> None:
