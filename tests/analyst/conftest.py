@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from _analyst import TINY_CVAE
 
 from hockey_vae.sources.base import write_tables
-
-TINY_CVAE = {"d_z": 3, "d_hidden": 8, "eval_samples": 2, "prior_samples": 2,
-             "encoder": {"hidden": 8, "d_context": 8}}
 
 
 @pytest.fixture(scope="session")

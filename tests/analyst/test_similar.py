@@ -89,7 +89,7 @@ def test_cli_similar_from_a_run_and_from_an_embeddings_file(cvae_run, sim_dir, t
 
 
 def test_estimator_similar_uses_the_fitted_tables(sim_dir):
-    from conftest import TINY_CVAE
+    from _analyst import TINY_CVAE
 
     from hockey_vae.estimator import PlayerEmbedder
     from hockey_vae.ingest import load_tables
