@@ -26,6 +26,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "FORMATS": ("hockey_vae.ingest", "FORMATS"),
     "load_tables": ("hockey_vae.ingest", "load_tables"),
     "describe": ("hockey_vae.ingest", "describe"),
+    "Frames": ("hockey_vae.frames", "Frames"),
+    "tables_from_events": ("hockey_vae.frames", "tables_from_events"),
     "fetch_nhl_season": ("hockey_vae.fetch", "fetch_nhl_season"),
     "simulate_league": ("hockey_vae.simulate", "simulate_league"),
     "LeagueConfig": ("hockey_vae.simulate", "LeagueConfig"),
@@ -52,6 +54,14 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "embed_events": ("hockey_vae.embed", "embed_events"),
     "embed_players": ("hockey_vae.embed", "embed_players"),
     "write_embeddings": ("hockey_vae.embed", "write_embeddings"),
+    "read_embeddings": ("hockey_vae.embed", "read_embeddings"),
+    "similar_players": ("hockey_vae.similar", "similar_players"),
+    "player_embeddings": ("hockey_vae.similar", "player_embeddings"),
+    # figures
+    "embedding_map": ("hockey_vae.plots", "embedding_map"),
+    "rink_plot": ("hockey_vae.plots", "rink_plot"),
+    "shot_events": ("hockey_vae.plots", "shot_events"),
+    "save_figure": ("hockey_vae.plots", "save_figure"),
     # downstream
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),

@@ -19,12 +19,13 @@ import pyarrow as pa
 import torch
 
 from hockey_vae.features import as_tables, flush_denormals, iterate_batches
-from hockey_vae.io import PathLike, atomic_path, write_parquet
+from hockey_vae.io import PathLike, atomic_path, read_frame, write_frame
 
 __all__ = [
     "embed_events",
     "embed_players",
     "write_embeddings",
+    "read_embeddings",
     "plot_embedding_map",
     "probe_styles",
     "collapse_warning",
@@ -139,8 +140,13 @@ def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.Dat
 
 
 def write_embeddings(df: pd.DataFrame, path: PathLike) -> Path:
-    """Write an embedding table to Parquet at `path` (atomically)."""
-    return write_parquet(pa.Table.from_pandas(df, preserve_index=False), path)
+    """Write an embedding table atomically, as Parquet or CSV by `path`'s suffix."""
+    return write_frame(df, path)
+
+
+def read_embeddings(path: PathLike) -> pd.DataFrame:
+    """An embedding table written by `write_embeddings` (Parquet or CSV by suffix)."""
+    return read_frame(path)
 
 
 def plot_embedding_map(players: pd.DataFrame, path: PathLike, *, min_events: int = 20,

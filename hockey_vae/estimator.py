@@ -43,16 +43,33 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
     validation_fraction : share of the latest games (by date) held out for early stopping.
     candidates : candidate set for `predict_proba`/`predict`/`score`: "all", "roster", "on_ice".
     run_dir : where checkpoints go (None: kept in memory only).
+    games, rosters : canonical games and rosters DataFrames used when X is an events
+        DataFrame (scikit-learn style, e.g. in a Pipeline); None derives them from the
+        events (`hockey_vae.frames.tables_from_events`). Ignored when X holds tables.
+
+    Every method's X is either a tables object (`load_tables(...)`, its `.to_pandas()`, a
+    dict of events/games/rosters) or a canonical events DataFrame.
     """
 
     def __init__(self, model: str = "cvae", config: RunConfig | dict | str | None = None,
                  validation_fraction: float = 0.1, candidates: str = "roster",
-                 run_dir: str | None = None):
+                 run_dir: str | None = None, games: pd.DataFrame | None = None,
+                 rosters: pd.DataFrame | None = None):
         self.model = model
         self.config = config
         self.validation_fraction = validation_fraction
         self.candidates = candidates
         self.run_dir = run_dir
+        self.games = games
+        self.rosters = rosters
+
+    def _tables(self, X: Any) -> Any:
+        """Canonical tables from X: tables as they are, an events DataFrame completed."""
+        if isinstance(X, pd.DataFrame):
+            from hockey_vae.frames import tables_from_events
+
+            return tables_from_events(X, self.games, self.rosters)
+        return X
 
     @classmethod
     def from_run(cls, run_dir: str, candidates: str = "roster") -> PlayerEmbedder:
@@ -66,26 +83,48 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         self.run_ = run
         self.classes_ = np.asarray(run.encoder.vocab_.ids, dtype=object)
 
-    def fit(self, tables: Any, y: None = None) -> PlayerEmbedder:
-        """Train on every game of `tables` but the latest `validation_fraction` (by date)."""
+    def fit(self, X: Any, y: None = None) -> PlayerEmbedder:
+        """Train on every game of X but the latest `validation_fraction` (by date)."""
         if not 0.0 < self.validation_fraction < 1.0:
             raise ValueError(
                 f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
         if self.candidates not in CANDIDATE_SETS:
             raise ValueError(f"candidates must be one of {CANDIDATE_SETS}, got {self.candidates!r}")
         cfg = load_config(self.config)
-        t = as_tables(tables)
+        t = as_tables(self._tables(X))
         split = split_games(t.games, (1.0 - self.validation_fraction, self.validation_fraction, 0.0))
-        run = fit(t, self.run_dir, self.model, split=split, overwrite=True,  # refit replaces
-                  **cfg.fit_kwargs(self.model))
+        from hockey_vae.names import model_name
+
+        name = model_name(self.model)  # "lstm_nohist" is read as "lstm-nohist"
+        run = fit(t, self.run_dir, name, split=split, overwrite=True,  # refit replaces
+                  **cfg.fit_kwargs(name))
         self._set_fitted(run)
+        self._fit_tables = t  # kept by reference for `similar`; never copied
         return self
+
+    def similar(self, player: str | int, k: int = 10, *, tables: Any = None,
+                min_events: int = 5) -> pd.DataFrame:
+        """The `k` players nearest to `player` (id or name) by per-player embedding.
+
+        Embeds `tables` (default: the tables `fit` saw) once and caches the per-player table
+        in `players_`; see `hockey_vae.similar.similar_players` for the distance.
+        """
+        from hockey_vae.similar import player_embeddings, similar_players
+
+        check_is_fitted(self, "run_")
+        if tables is not None or getattr(self, "players_", None) is None:
+            source = tables if tables is not None else getattr(self, "_fit_tables", None)
+            if source is None:
+                raise ValueError("pass tables=...: this estimator was loaded from a run folder "
+                                 "and has no fitted tables to embed")
+            self.players_ = player_embeddings(self.run_, self._tables(source))
+        return similar_players(self.players_, player, k, min_events=min_events)
 
     def _scores(self, tables: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(log-probabilities (N, V), true-player indices (N,), flat event positions (N,))."""
         check_is_fitted(self, "run_")
         run = self.run_
-        enc = run.encoder.transform(as_tables(tables), None)
+        enc = run.encoder.transform(as_tables(self._tables(tables)), None)
         model = run.model.eval()
         device = next(model.parameters(), torch.empty(0)).device
         n_vocab = len(self.classes_)
@@ -130,5 +169,5 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
     def transform(self, tables: Any) -> pd.DataFrame:
         """Per-event contextual embeddings (cvae only): ids, emb_*, emb_var_* columns."""
         check_is_fitted(self, "run_")
-        out = embed_events(self.run_, tables)
+        out = embed_events(self.run_, self._tables(tables))
         return out.sort_values(["game_id", "event_idx"], kind="stable").reset_index(drop=True)

@@ -81,14 +81,20 @@ def ingest(
 def load_tables(directory: PathLike) -> Ingested:
     """Read a folder written by `ingest` (or `simulate`) back as one table set, validated.
 
+    Returns an `Ingested` whose .events, .games, .rosters (and, for a simulated league,
+    .players) are pyarrow Tables; `.to_pandas()` gives the same as pandas DataFrames.
+
     Raises FileNotFoundError naming the folder and the missing file, and
     `io.TableSetError` when its files are not one complete set of one run.
     """
-    found = read_table_set(directory, {**_TABLES, "players": None})
+    from hockey_vae.sources.normalise import normalise, with_extra_columns
+
+    wanted = {name: with_extra_columns(sch, name) for name, sch in _TABLES.items()}
+    found = read_table_set(directory, {**wanted, "players": None})
     tables = found.tables
     out = Ingested(events=tables["events"], games=tables["games"], rosters=tables["rosters"],
                    players=tables.get("players"))
-    return out.validate()
+    return normalise(out).validate()  # folders written before normalising come back alike
 
 
 def _share(count: int, total: int) -> float:

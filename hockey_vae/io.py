@@ -36,7 +36,8 @@ import pyarrow.parquet as pq
 
 __all__ = [
     "expand_paths", "open_binary", "read_text", "atomic_path", "write_parquet",
-    "TABLE_NAMES", "TableSet", "TableSetError", "write_table_set", "read_table_set", "as_frame"]
+    "TABLE_NAMES", "TableSet", "TableSetError", "write_table_set", "read_table_set", "as_frame",
+    "FRAME_SUFFIXES", "write_frame", "read_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -311,3 +312,36 @@ def as_frame(table: pd.DataFrame | pa.Table, name: str = "table") -> pd.DataFram
         return table.to_pandas()
     raise TypeError(f"{name} must be a pandas DataFrame or pyarrow Table, got "
                     f"{type(table).__name__}")
+
+
+FRAME_SUFFIXES: tuple[str, ...] = (".parquet", ".csv", ".csv.gz")  # what write_frame writes
+
+
+def _frame_suffix(path: PathLike) -> str:
+    """The table format of `path` from its suffix; ValueError naming the path otherwise."""
+    name = Path(path).name.lower()
+    for suffix in sorted(FRAME_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    raise ValueError(f"{path}: unknown table file suffix; use one of {list(FRAME_SUFFIXES)}")
+
+
+def write_frame(df: pd.DataFrame, path: PathLike) -> Path:
+    """Write `df` atomically as Parquet or CSV (gzip for `.csv.gz`), chosen by `path`'s suffix."""
+    suffix = _frame_suffix(path)
+    if suffix == ".parquet":
+        return write_parquet(pa.Table.from_pandas(df, preserve_index=False), path)
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False, compression="gzip" if suffix == ".csv.gz" else None)
+    return Path(path)
+
+
+def read_frame(path: PathLike) -> pd.DataFrame:
+    """A table written by `write_frame` (Parquet or CSV, by suffix), ids kept as strings."""
+    suffix = _frame_suffix(path)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such file: {os.fspath(path)!r}")
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    string_cols = ("game_id", "player_id", "player_name", "team", "position")
+    return pd.read_csv(path, dtype={c: "string" for c in string_cols})

@@ -10,6 +10,7 @@ import pytest
 from hockey_vae import schema
 from hockey_vae.cli import main
 from hockey_vae.simulate import STYLE_COLUMNS, LeagueConfig, actor_weights, simulate_league
+from hockey_vae.sources.normalise import with_extra_columns
 
 TEAMS, GAMES, SEED = 8, 16, 7
 SHOT_ATTEMPTS = ("shot", "missed_shot", "goal")
@@ -33,8 +34,9 @@ def players(league) -> pd.DataFrame:
 def test_tables_conform_to_the_canonical_schemas(league):
     league.validate()
     assert league.events.schema.equals(schema.EVENTS)
-    assert league.games.schema.equals(schema.GAMES)
-    assert league.rosters.schema.equals(schema.ROSTERS)
+    # plus the columns every reader's `normalise` adds
+    assert league.games.schema.equals(with_extra_columns(schema.GAMES, "games"))
+    assert league.rosters.schema.equals(with_extra_columns(schema.ROSTERS, "rosters"))
     cols = league.players.column_names
     assert cols[:4] == ["player_id", "player_name", "team", "position"]
     assert tuple(cols[4:]) == STYLE_COLUMNS

@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from hockey_vae.cli._common import add_quiet, add_threads, apply_quiet, set_threads
 from hockey_vae.names import MODEL_NAMES
 
 __all__ = ["register", "run", "DEMO_TEAMS", "DEMO_GAMES"]
@@ -34,6 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--models", default=",".join(MODEL_NAMES), help=argparse.SUPPRESS)
     parser.add_argument("--config", default=None, metavar="FILE",
                         help="config file (features/model/train) merged over the demo preset")
+    add_threads(parser)
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -52,6 +55,8 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
         summarize,
     )
 
+    set_threads(getattr(args, "threads", None))
+    apply_quiet(getattr(args, "quiet", False))
     out = Path(args.out)
     config = getattr(args, "config", None)
     load_config(config, defaults=DEMO_CONFIG)  # refuse a bad file before simulating
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     models = [m for m in args.models.split(",") if m]
     echo(f"[4/5] training, evaluating and embedding {', '.join(models)} (held-out games by date)")
     report = run_pipeline(data, out / "report", seed=args.seed, models=models, config=config,
-                          progress=True)
+                          progress=not getattr(args, "quiet", False))
     echo(format_results(report))
     echo("[5/5] player latents (a latent per player, position-level prior, event decoder; "
          "fit on the first 80% of games): how well do they recover the true styles?")

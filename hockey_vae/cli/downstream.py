@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hockey_vae.cli._common import add_device, add_quiet, apply_quiet
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -63,6 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument("--threads", type=int, default=None,
                          help="cap BLAS/OpenMP threads (gradient boosting busy-waits on a "
                               "shared machine; 1 is best there)")  # fmt: skip
+        add_device(sub)
+        add_quiet(sub)
         sub.set_defaults(func=_run)
 
 
@@ -92,6 +96,7 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    apply_quiet(args.quiet)
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
 
@@ -115,7 +120,7 @@ def _benchmark(args: argparse.Namespace) -> int:
         from hockey_vae.embed import embed_events
         from hockey_vae.train import load_run
 
-        run = load_run(args.run)
+        run = load_run(args.run, device=args.device)
         check_unseen(part, run.split.get("train"))
         print(f"embedding {len(events)} events with {args.run} ...", file=sys.stderr)
         embeddings = embed_events(run, {"events": events, "games": games, "rosters": rosters})

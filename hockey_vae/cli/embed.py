@@ -1,11 +1,11 @@
-"""`hockey-vae embed --run RUN --data DIR --out FILE.parquet [--per-player]`."""
+"""`hockey-vae embed --run RUN --data DIR --out FILE.parquet|FILE.csv [--per-player]`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from hockey_vae.cli._common import load_data
+from hockey_vae.cli._common import add_device, add_threads, load_data, set_threads
 
 __all__ = ["register", "run"]
 
@@ -15,18 +15,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("embed", help="export contextual player embeddings (cvae run)")
     p.add_argument("--run", required=True, metavar="RUN", help="run folder written by train")
     p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
-    p.add_argument("--out", required=True, metavar="FILE.parquet", help="embeddings file to write")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="the one embeddings file to write: Parquet or CSV by its suffix "
+                        "(.parquet, .csv, .csv.gz)")
     p.add_argument("--per-player", action="store_true",
                    help="one row per player (mean embedding, events, team, position)")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    add_device(p)
+    add_threads(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Embed every event of DIR and write the table."""
     from hockey_vae.embed import collapse_warning, embed_events, embed_players, write_embeddings
+    from hockey_vae.io import FRAME_SUFFIXES
     from hockey_vae.train import load_run
 
+    if not args.out.lower().endswith(FRAME_SUFFIXES):
+        raise ValueError(f"--out {args.out}: use a .parquet or .csv file name")
+    set_threads(args.threads)
     tables = load_data(args.data)
     events = embed_events(load_run(args.run, device=args.device), tables)
     table = embed_players(events, tables.rosters) if args.per_player else events

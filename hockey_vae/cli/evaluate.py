@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from hockey_vae.cli._common import load_data
+from hockey_vae.cli._common import (
+    add_device,
+    add_quiet,
+    add_seed,
+    add_threads,
+    apply_quiet,
+    load_data,
+    set_threads,
+)
 from hockey_vae.jsonsafe import dumps_json
 from hockey_vae.reporting import git_commit
 
@@ -22,7 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="which of the run's games (default test)")
     p.add_argument("--samples", type=int, default=None,
                    help="CVAE importance samples k (default from the model config)")
-    p.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    add_device(p)
+    add_seed(p, "seed of the CVAE's importance and prior samples (default 0)")
+    add_threads(p)
+    add_quiet(p)
     p.add_argument("--json", action="store_true", help="print the JSON structure")
     p.set_defaults(func=run)
 
@@ -34,17 +45,20 @@ def run(args: argparse.Namespace) -> int:
     from hockey_vae.split_check import games_to_score, require_games
     from hockey_vae.train import load_run
 
+    set_threads(args.threads)
+    apply_quiet(args.quiet)
     r = load_run(args.run, device=args.device)
     tables = as_tables(load_data(args.data))
     games, note = games_to_score(r.split, args.split, tables.games["game_id"].astype(str).tolist())
     require_games(len(games), args.split, run=args.run, data=args.data)  # no NaN tables
     enc = r.encoder.transform(tables, games)
     ev = evaluate_model(r.model, enc, r.encoder.vocab_.counts, name=r.name,
-                        n_samples=args.samples, device=r.device)
+                        n_samples=args.samples, device=r.device, seed=args.seed or 0,
+                        progress=not args.quiet)
     if args.json:
         out = {"data": args.data, "split": {"games": args.split, "n_games": enc.n_games,
                                             "note": note},
-               "commit": git_commit(), "models": {r.name.replace("-", "_"): ev.to_dict()},
+               "commit": git_commit(), "models": {r.name: ev.to_dict()},
                "unknown": ev.unknown, "n_samples": ev.n_samples}
         print(dumps_json(out, indent=2))  # NaN/inf -> null, listed under "nulls"
         return 0

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from hockey_vae.cli._common import CONFIG_HELP, load_data, run_config
-from hockey_vae.names import MODEL_NAMES
+from hockey_vae.cli._common import (
+    CONFIG_HELP,
+    add_quiet,
+    add_threads,
+    apply_quiet,
+    load_data,
+    run_config,
+    set_threads,
+)
+from hockey_vae.names import MODEL_NAMES, model_name
 
 __all__ = ["register", "run"]
 
@@ -16,17 +24,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Train on the training games of DIR (split by date), "
                               "early-stop on the validation games, write a run folder.")
     p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
-    p.add_argument("--model", required=True, choices=MODEL_NAMES, help="which model to train")
-    p.add_argument("--out", required=True, metavar="RUN", help="run folder to write")
+    p.add_argument("--model", required=True, type=model_name, choices=MODEL_NAMES,
+                   help="which model to train (lstm_nohist is read as lstm-nohist)")
+    p.add_argument("--out", required=True, metavar="RUN",
+                   help="run folder to write (config, metrics, checkpoints)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true",
                       help="continue RUN/checkpoint.pt (same data, model and --config)")
     mode.add_argument("--overwrite", action="store_true",
                       help="replace the run already in RUN (its files go at the first save)")
-    p.add_argument("--device", default=None, help="auto (default), cpu, cuda, cuda:N, mps")
+    p.add_argument("--device", default=None,
+                   help="auto (default: cuda, then mps, then cpu), cpu, cuda, cuda:N, mps")
     p.add_argument("--epochs", type=int, default=None, help="maximum epochs (overrides the config's train.epochs)")
     p.add_argument("--seed", type=int, default=None, help="random seed (overrides the config's train.seed; default 0)")
     p.add_argument("--config", default=None, metavar="FILE", help=CONFIG_HELP)
+    add_threads(p)
+    add_quiet(p)
     p.set_defaults(func=run)
 
 
@@ -34,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     """Train and print the per-epoch metrics."""
     from hockey_vae.train import fit
 
-    cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed)
+    set_threads(args.threads)
+    apply_quiet(args.quiet)
+    cfg = run_config(args.config, device=args.device, epochs=args.epochs, seed=args.seed,
+                     num_threads=args.threads, progress=False if args.quiet else None)
     kwargs = cfg.fit_kwargs(args.model)  # checked before the data are read
     result = fit(load_data(args.data), args.out, args.model, resume=args.resume,
                  overwrite=args.overwrite, **kwargs)

@@ -61,4 +61,5 @@ def simulate_league(
         if steps > MAX_STEPS:
             raise RuntimeError("simulation did not finish; check the LeagueConfig rates")
     log.debug("simulated %d games in %d steps", len(schedule.home), steps)
-    return build_tables(pool, cfg, schedule, lineups, engine, rng)
+    from hockey_vae.sources.normalise import normalise  # the same columns every reader gives
+    return normalise(build_tables(pool, cfg, schedule, lineups, engine, rng))

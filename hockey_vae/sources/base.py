@@ -96,6 +96,14 @@ class Ingested:
         schema.validate_rosters(self.rosters)
         return self
 
+    def to_pandas(self) -> Any:
+        """The tables as pandas DataFrames (`hockey_vae.frames.Frames`: .events, .games,
+        .rosters, .players), which every model entry point also accepts."""
+        from hockey_vae.frames import Frames
+
+        return Frames(self.events.to_pandas(), self.games.to_pandas(), self.rosters.to_pandas(),
+                      None if self.players is None else self.players.to_pandas())
+
     def summary(self) -> dict:
         """Counts an analyst wants after an ingest (JSON-serialisable)."""
         skipped_rows = sum(p.rows for p in self.problems)
@@ -262,7 +270,9 @@ def read_many(
     out = concat_ingested(parts)
     out.problems.extend(skipped)
     out.files_skipped += len(skipped)
-    return out
+    from hockey_vae.sources.normalise import normalise  # ids that join across sources
+
+    return normalise(out)
 
 
 def write_tables(ingested: Ingested, out_dir: PathLike, *, kind: str | None = None
@@ -273,6 +283,11 @@ def write_tables(ingested: Ingested, out_dir: PathLike, *, kind: str | None = No
     the previous set intact on failure and removes its tables that this set lacks. `kind`
     (recorded with the set) defaults to "simulate" when there are players, else "ingest".
     """
+    import dataclasses
+
+    from hockey_vae.sources.normalise import normalise
+
+    ingested = normalise(dataclasses.replace(ingested))  # a copy: the caller's is unchanged
     ingested.validate()
     tables = {"events": ingested.events, "games": ingested.games, "rosters": ingested.rosters}
     if ingested.players is not None:

@@ -326,7 +326,8 @@ def read(
         out.problems = problems + cell_problems + out.problems
     out.files_read = len(tables) - out.files_skipped  # games that failed to normalise
     out.files_skipped += skipped
-    return out
+    from hockey_vae.sources.normalise import normalise  # ids that join across sources
+    return normalise(out)
 
 
 def _load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:

@@ -34,6 +34,7 @@ from hockey_vae.sources.base import (
     decode,
     read_bytes,
 )
+from hockey_vae.sources.normalise import with_extra_columns
 from hockey_vae.sources.tabular_cells import cast_column
 
 __all__ = ["read", "REQUIRED"]
@@ -46,7 +47,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "games": ("game_id",),
     "rosters": ("game_id", "player_id"),
 }
-_SCHEMAS = {"events": schema.EVENTS, "games": schema.GAMES, "rosters": schema.ROSTERS}
+# canonical columns plus those `normalise` adds, so a folder written by ingest keeps them
+_SCHEMAS = {"events": schema.EVENTS, "games": with_extra_columns(schema.GAMES, "games"),
+            "rosters": with_extra_columns(schema.ROSTERS, "rosters")}
 _SUFFIXES = (".parquet", ".csv")
 
 
@@ -292,7 +295,8 @@ def _reconcile(parts: dict[str, list[tuple[Path, pa.Table]]], problems: list[Pro
             problems.append(Problem(str(parts["games"][0][0]), f"game {g} has events but no "
                                     "row in the games file(s): teams and date taken from its "
                                     "events, result unknown", field="game_id"))
-        games = pa.concat_tables([games, derived.filter(missing)]).sort_by("game_id")
+        games = pa.concat_tables([games, derived.filter(missing)],  # derived: no extras
+                                 promote_options="default").sort_by("game_id")
     if not parts["rosters"]:
         return events, games, _rosters_from_events(events)
     kept = []
@@ -356,4 +360,6 @@ def read(
     except schema.SchemaError as err:  # a bug if reached: every check above is per file
         raise ParseError(", ".join(str(f) for f in files[:3]) + (" ..." if len(files) > 3
                                                                  else ""), str(err)) from err
-    return out
+    from hockey_vae.sources.normalise import normalise  # ids that join across sources
+
+    return normalise(out)

@@ -88,6 +88,7 @@ def test_shootout_counts_in_game_result(game_file: Path) -> None:
         "game_id": "NHL-2018020001", "league": "NHL", "season": "20182019",
         "game_date": games[0]["game_date"], "home_team": "TOR", "away_team": "MTL",
         "home_goals": 1, "away_goals": 2, "winner": "away", "decided_in": "shootout",
+        "source_game_id": 2018020001,
     }]
     assert str(games[0]["game_date"]) == "2018-10-03"
 
@@ -120,7 +121,8 @@ def test_rosters_and_positions(game_file: Path, tmp_path: Path) -> None:
     assert r.loc["101", "position"] == "RW"  # the later season wins
     assert r.loc["102", "position"] == "LW" and r.loc["205", "position"] == "G"
     assert r.loc["205", "team"] == "MTL" and r.loc["100", "team"] == "TOR"
-    assert pd.isna(r.loc["103", "position"]) and r.loc["103", "player_name"] == "PLAYER 103"
+    assert pd.isna(r.loc["103", "position"]) and r.loc["103", "player_name"] == "Player 103"
+    assert r.loc["103", "source_player_name"] == "PLAYER 103"  # the source's spelling kept
 
 
 def test_header_only_and_empty_files_are_problems(tmp_path: Path, game_file: Path) -> None:
