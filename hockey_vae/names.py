@@ -4,7 +4,8 @@ Kept free of torch, pandas and pyarrow so `hockey-vae --help` and the data subco
 fast; the model registry (`hockey_vae.models`), `ingest` and `fetch` take these from here.
 """
 
-MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "frequency", "uniform")
+MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "frequency", "uniform",
+                                "player-latent")
 
 # input format name -> reader module (imported by name, only when that format is read)
 INGEST_FORMATS: dict[str, str] = {
