@@ -49,6 +49,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "embed_events": ("hockey_vae.embed", "embed_events"),
     "embed_players": ("hockey_vae.embed", "embed_players"),
     "write_embeddings": ("hockey_vae.embed", "write_embeddings"),
+    "embedding_columns": ("hockey_vae.embed", "embedding_columns"),
     # downstream
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),

@@ -236,6 +236,11 @@ class PlayerLatentLSTM(PlayerModel):
     def embedding_dim(self) -> int:
         return 2 * self.cfg.d_u
 
+    @property
+    def player_dims(self) -> int:
+        """Leading embedding columns that describe the player (q(u_j)); the rest, context."""
+        return self.cfg.d_u
+
     @torch.no_grad()
     def embed(self, batch: Batch) -> tuple[Tensor, Tensor]:
         """Per target event: [m_actor, q(h_t)] and variance [s_actor^2, 0], each (N, 2 d_u):

@@ -61,6 +61,11 @@ def decoder_records(tables: Any, game_ids: Sequence[str], vocab: Any, dressed_sp
     to_vocab = _vocab_map(latent.player_ids, latent.position, vocab)
     recs = {name: _remap(r, name, to_vocab) for name, r in latent.terms().items()
             if name in terms and r}
+    for name, r in recs.items():
+        for key, v in r.items():
+            if v.dtype.kind == "f" and not np.isfinite(v).all():
+                raise ValueError(f"event decoder records {name}.{key}: "
+                                 f"{int((~np.isfinite(v)).sum())} non-finite values")
     ev = t.events
     n_events = int((ev["game_id"].isin(set(game_ids)) & ev["player_id"].notna()).sum())
     return recs, n_events
