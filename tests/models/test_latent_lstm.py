@@ -175,3 +175,13 @@ def test_embed_cli_writes_per_player_mean_and_sd(trained, league, tmp_path):
     events = embed_events(run, t)
     assert [c for c in events.columns if c.startswith("ctx_")] == [f"ctx_{i}" for i in range(d)]
     assert len(embed_players(events)) == len(players)
+
+
+def test_demo_probe_reads_the_integrated_run(trained, league):
+    from hockey_vae.demo import format_latent_probe, latent_probe_stage
+
+    run, _ = trained
+    wide = latent_probe_stage(league, 0, run_dir=run.run_dir)
+    assert {"boxscore", "latent", "n"} <= set(wide.columns) and "shot_distance" in wide.index
+    assert np.isfinite(wide["latent"]).all()
+    assert "R^2 = share" in format_latent_probe(wide)
