@@ -81,8 +81,11 @@ def format_results(report: dict) -> str:
             if r and r.get("n_events"):
                 lines.append(f"{model:<12} {name:<8} {r['top1']:>6.3f} {r['top5']:>6.3f} "
                              f"{r['loglik']:>8.3f} {r['n_events']:>7}")
+    # the benchmark probes the first model with embeddings, in the order the models ran
+    probed = next((m for m in report["models"] if m in ("cvae", "player_latent")), "latent")
     for probe in report.get("probe") or []:
-        lines.append(f"CVAE embedding -> true {probe['style']}: held-out R^2 {probe['r2']:.2f}")
+        lines.append(f"{probed} embedding -> true {probe['style']}: held-out R^2 "
+                     f"{probe['r2']:.2f}")
     return "\n".join(lines)
 
 
@@ -141,12 +144,18 @@ def _run_latents(run_dir: Path, rosters: pd.DataFrame) -> tuple[pd.DataFrame, li
     return emb, train
 
 
-def format_latent_probe(wide: pd.DataFrame) -> str:
-    """The probe table with a line saying what R^2 means."""
+def format_latent_probe(wide: pd.DataFrame, prototype: pd.DataFrame | None = None) -> str:
+    """The probe table with a line saying what R^2 means; with `prototype` (another
+    `latent_probe_stage` table), its latent column beside."""
     lines = ["R^2 = share of a true style's variance across players that a linear map predicts "
              "for players it was not fit on (5-fold cross-validation over players); 1 is "
              "perfect, 0 no better than the league mean.",
-             f"{'style':<14} {'box score':>9} {'player latent':>13} {'players':>7}"]
-    lines += [f"{style:<14} {r.boxscore:>9.2f} {r.latent:>13.2f} {int(r.n):>7}"
-              for style, r in wide.iterrows()]
+             f"{'style':<14} {'box score':>9} {'player latent':>13} "
+             + (f"{'prototype':>9} " if prototype is not None else "") + f"{'players':>7}"]
+    for style, r in wide.iterrows():
+        proto = ""
+        if prototype is not None:
+            v = prototype["latent"].get(style, float("nan"))
+            proto = f"{v:>9.2f} "
+        lines.append(f"{style:<14} {r.boxscore:>9.2f} {r.latent:>13.2f} {proto}{int(r.n):>7}")
     return "\n".join(lines)
