@@ -62,6 +62,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rink_plot": ("hockey_vae.plots", "rink_plot"),
     "shot_events": ("hockey_vae.plots", "shot_events"),
     "save_figure": ("hockey_vae.plots", "save_figure"),
+    "embedding_columns": ("hockey_vae.embed", "embedding_columns"),
     # downstream
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),

@@ -44,6 +44,7 @@ DEMO_CONFIG: dict[str, Any] = {
                  "encoder": {"hidden": 64, "d_context": 64}},
         "lstm": {"hidden": 64, "d_context": 64},
         "lstm-nohist": {"hidden": 64, "d_context": 64},
+        "player-latent": {"eval_samples": 16, "encoder": {"hidden": 64, "d_context": 64}},
     },
 }
 

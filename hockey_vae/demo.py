@@ -81,40 +81,81 @@ def format_results(report: dict) -> str:
             if r and r.get("n_events"):
                 lines.append(f"{model:<12} {name:<8} {r['top1']:>6.3f} {r['top5']:>6.3f} "
                              f"{r['loglik']:>8.3f} {r['n_events']:>7}")
+    # the benchmark probes the first model with embeddings, in the order the models ran
+    probed = next((m for m in report["models"] if m in ("cvae", "player_latent")), "latent")
     for probe in report.get("probe") or []:
-        lines.append(f"CVAE embedding -> true {probe['style']}: held-out R^2 {probe['r2']:.2f}")
+        lines.append(f"{probed} embedding -> true {probe['style']}: held-out R^2 "
+                     f"{probe['r2']:.2f}")
     return "\n".join(lines)
 
 
-def latent_probe_stage(data: Ingested, seed: int, epochs: int = 60) -> pd.DataFrame:
-    """Fit the player-latent model (a latent per player, hierarchical prior, event decoder) on
-    the first 80% of games and probe every true style from its per-player means, beside a
-    box-score probe of the same games; R^2 per style (columns boxscore, latent, n)."""
+def latent_probe_stage(data: Ingested, seed: int, epochs: int = 60,
+                       run_dir: Path | None = None) -> pd.DataFrame:
+    """Probe every true style from per-player latent means, beside a box-score probe of the
+    same training games; R^2 per style (columns boxscore, latent, n).
+
+    With `run_dir` (a `player-latent` run, as stage 4 trains it) the latents are that
+    integrated model's posterior means of u_j on its training games; without it the
+    standalone prototype (`models.player_latent`) is fit on the first 80% of games.
+    """
     from hockey_vae.boxscore import boxscore_rates
     from hockey_vae.latent_probe import probes, r2_tables, train_games
-    from hockey_vae.models.latent_events import build_latent_events
-    from hockey_vae.models.player_latent import (
-        PlayerLatentConfig,
-        fit_player_latent,
-        player_embeddings,
-    )
 
     events, rosters = data.events.to_pandas(), data.rosters.to_pandas()
-    train = train_games(data.games.to_pandas())
-    latent = build_latent_events(events, rosters, train)
-    model, _ = fit_player_latent(latent, PlayerLatentConfig(epochs=epochs, seed=seed))
+    if run_dir is not None:
+        emb, train = _run_latents(run_dir, rosters)
+    else:
+        from hockey_vae.models.latent_events import build_latent_events
+        from hockey_vae.models.player_latent import (
+            PlayerLatentConfig,
+            fit_player_latent,
+            player_embeddings,
+        )
+
+        train = train_games(data.games.to_pandas())
+        latent = build_latent_events(events, rosters, train)
+        model, _ = fit_player_latent(latent, PlayerLatentConfig(epochs=epochs, seed=seed))
+        emb = player_embeddings(model, latent)
     box = boxscore_rates(events, rosters, train)
     truth = data.players.to_pandas().set_index("player_id")
-    wide, _ = r2_tables(probes(player_embeddings(model, latent), box, truth, seed))
+    wide, _ = r2_tables(probes(emb, box, truth, seed))
     return wide[["boxscore", "latent", "n"]]
 
 
-def format_latent_probe(wide: pd.DataFrame) -> str:
-    """The probe table with a line saying what R^2 means."""
+def _run_latents(run_dir: Path, rosters: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """(per-player table: player_id, position, n_events (training), emb_* = posterior means
+    of u_j; the run's training games) of a trained `player-latent` run, for every player
+    dressed in its training games: one outside its vocabulary (never acted in training, as
+    the simulator's goalies) gets his position token's latent, the prior mean."""
+    from hockey_vae.train import load_run
+
+    run = load_run(run_dir)
+    mean, _ = run.model.player_latents()
+    vocab = run.encoder.vocab_
+    train = list(run.split["train"])
+    ro = rosters[rosters["game_id"].isin(set(train))].dropna(subset=["player_id"])
+    pos = ro.groupby("player_id")["position"].agg(lambda s: s.value_counts().index[0]
+                                                  if s.notna().any() else None)
+    idx = np.asarray([vocab.index(str(p), q) for p, q in pos.items()], dtype=np.int64)
+    emb = pd.DataFrame(mean[idx], columns=[f"emb_{i}" for i in range(mean.shape[1])])
+    emb.insert(0, "n_events", np.asarray(vocab.counts, dtype=np.int64)[idx])
+    emb.insert(0, "position", pd.Series(pos.to_numpy(), dtype="string"))
+    emb.insert(0, "player_id", pd.Series(pos.index.astype(str), dtype="string"))
+    return emb, train
+
+
+def format_latent_probe(wide: pd.DataFrame, prototype: pd.DataFrame | None = None) -> str:
+    """The probe table with a line saying what R^2 means; with `prototype` (another
+    `latent_probe_stage` table), its latent column beside."""
     lines = ["R^2 = share of a true style's variance across players that a linear map predicts "
              "for players it was not fit on (5-fold cross-validation over players); 1 is "
              "perfect, 0 no better than the league mean.",
-             f"{'style':<14} {'box score':>9} {'player latent':>13} {'players':>7}"]
-    lines += [f"{style:<14} {r.boxscore:>9.2f} {r.latent:>13.2f} {int(r.n):>7}"
-              for style, r in wide.iterrows()]
+             f"{'style':<14} {'box score':>9} {'player latent':>13} "
+             + (f"{'prototype':>9} " if prototype is not None else "") + f"{'players':>7}"]
+    for style, r in wide.iterrows():
+        proto = ""
+        if prototype is not None:
+            v = prototype["latent"].get(style, float("nan"))
+            proto = f"{v:>9.2f} "
+        lines.append(f"{style:<14} {r.boxscore:>9.2f} {r.latent:>13.2f} {proto}{int(r.n):>7}")
     return "\n".join(lines)

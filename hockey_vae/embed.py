@@ -1,7 +1,10 @@
-"""Contextual player embeddings from a trained PlayerCVAE, per event and per player.
+"""Contextual player embeddings from a trained latent model, per event and per player.
 
-Per event: the posterior mean and variance of q(z | context, player). Per player: the mean
-over the player's events. Writing Parquet is a separate call with an explicit path
+Per event: the model's posterior mean and variance (`emb_*`, `emb_var_*`): for the cvae,
+q(z | context, player); for `player-latent`, the actor's q(u_j) beside `ctx_*`, what the
+context asks of the actor (a function of the sequence). Per player: the mean over the
+player's events (for `player-latent` exactly the posterior mean of u_j) and `emb_sd_*`, the
+root mean variance (exactly the posterior sd of u_j). Writing Parquet is a separate call with an explicit path
 (`write_embeddings`). On the synthetic league, `probe_styles` measures how well a linear
 map from per-player embeddings recovers each true style parameter on held-out players.
 """
@@ -29,6 +32,7 @@ __all__ = [
     "plot_embedding_map",
     "probe_styles",
     "collapse_warning",
+    "embedding_columns",
 ]
 
 log = logging.getLogger(__name__)
@@ -51,13 +55,15 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
     """One row per event with an acting player: ids, names and posterior mean/variance.
 
     Columns: game_id (string), event_idx (int32), player_id, player_name, team,
-    emb_0..emb_{d-1} and emb_var_0..emb_var_{d-1} (float32). Players unseen in training
-    are embedded through their position's cold-start token.
+    emb_0..emb_{d-1} and emb_var_0..emb_var_{d-1} (float32), then, for a model whose
+    embedding has a context part (`model.player_dims` < its width), ctx_0.. (float32).
+    Players unseen in training are embedded through their position's cold-start token.
     """
     run = _as_run(model_or_run)
     model = run.model
     if not model.embeds:
-        raise ValueError(f"embeddings need a model with a latent (a cvae run); "
+        raise ValueError("embeddings need a model with a latent (a cvae or "
+                         f"player-latent run); "
                          f"{run.run_dir or 'this run'} is {run.name!r}")
     dev = torch.device(device) if device is not None else next(model.parameters()).device
     model.to(dev).eval()
@@ -71,9 +77,10 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
         mus.append(mu.float().cpu())
         vars_.append(var.float().cpu())
         idx.append(batch.flat_index)
-    d = model.embedding_dim
-    mu = torch.cat(mus).numpy() if mus else np.zeros((0, d), np.float32)
-    var = torch.cat(vars_).numpy() if vars_ else np.zeros((0, d), np.float32)
+    width = model.embedding_dim
+    d = getattr(model, "player_dims", width)  # leading columns that describe the player
+    mu = torch.cat(mus).numpy() if mus else np.zeros((0, width), np.float32)
+    var = torch.cat(vars_).numpy() if vars_ else np.zeros((0, width), np.float32)
     flat = torch.cat(idx).numpy() if idx else np.zeros(0, np.int64)
     game_of = np.repeat(np.arange(enc.n_games), enc.lengths())
     out = pd.DataFrame({
@@ -84,9 +91,18 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
         "player_name": pd.Series(enc.player_name[flat], dtype="string"),
         "team": pd.Series(enc.team_name[flat], dtype="string"),
     })
-    emb = pd.DataFrame(mu.astype(np.float32), columns=[f"emb_{i}" for i in range(d)])
-    emb_var = pd.DataFrame(var.astype(np.float32), columns=[f"emb_var_{i}" for i in range(d)])
-    return pd.concat([out, emb, emb_var], axis=1)
+    emb = pd.DataFrame(mu[:, :d].astype(np.float32), columns=[f"emb_{i}" for i in range(d)])
+    emb_var = pd.DataFrame(var[:, :d].astype(np.float32),
+                           columns=[f"emb_var_{i}" for i in range(d)])
+    ctx = pd.DataFrame(mu[:, d:].astype(np.float32),
+                       columns=[f"ctx_{i}" for i in range(width - d)])
+    return pd.concat([out, emb, emb_var, ctx], axis=1)
+
+
+def embedding_columns(df: pd.DataFrame) -> list[str]:
+    """The embedding's mean columns (`emb_*`, not the `emb_var_*` / `emb_sd_*` spreads)."""
+    return [c for c in df.columns if c.startswith("emb_")
+            and not c.startswith(("emb_var_", "emb_sd_"))]
 
 
 ACTIVE_UNIT_VARIANCE = 0.01  # a unit whose posterior mean varies less across events is inactive
@@ -97,8 +113,7 @@ def collapse_warning(event_embeddings: pd.DataFrame,
     """A warning when fewer than half the latent units are active (posterior-mean variance
     across events above `threshold`), else None: collapsed embeddings carry little beyond
     the context, and an analyst should know before using them."""
-    cols = [c for c in event_embeddings.columns
-            if c.startswith("emb_") and not c.startswith("emb_var_")]
+    cols = embedding_columns(event_embeddings)
     if not cols or len(event_embeddings) < 2:
         return None
     active = int((event_embeddings[cols].astype(np.float64).var() > threshold).sum())
@@ -112,13 +127,19 @@ def collapse_warning(event_embeddings: pd.DataFrame,
 def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.DataFrame:
     """Per player: name, most frequent team and position, event count, mean embedding.
 
-    Columns: player_id, player_name, team, position, n_events, emb_0..emb_{d-1}.
-    `rosters` (canonical ROSTERS table) supplies positions; without it position is null.
+    Columns: player_id, player_name, team, position, n_events, emb_0..emb_{d-1}, and with
+    `emb_var_*` in the input emb_sd_0..emb_sd_{d-1} (root mean variance over the events:
+    for `player-latent` the posterior sd of u_j). `rosters` (canonical ROSTERS table)
+    supplies positions; without it position is null.
     """
-    emb_cols = [c for c in event_embeddings.columns
-                if c.startswith("emb_") and not c.startswith("emb_var_")]
+    emb_cols = embedding_columns(event_embeddings)
+    var_cols = [f"emb_var_{c[4:]}" for c in emb_cols if f"emb_var_{c[4:]}" in event_embeddings]
     g = event_embeddings.groupby("player_id", sort=True)
     out = g[emb_cols].mean().astype(np.float32)
+    sd_cols = [f"emb_sd_{c[8:]}" for c in var_cols]
+    if var_cols:
+        sd = np.sqrt(g[var_cols].mean().astype(np.float64)).astype(np.float32)
+        out[sd_cols] = sd.to_numpy()
     out.insert(0, "n_events", g.size().astype(np.int64))
 
     def mode(s: pd.Series) -> Any:
@@ -136,7 +157,8 @@ def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.Dat
     out = out.reset_index()
     for c in ("player_id", "player_name", "team", "position"):
         out[c] = out[c].astype("string")
-    return out[["player_id", "player_name", "team", "position", "n_events", *emb_cols]]
+    return out[["player_id", "player_name", "team", "position", "n_events", *emb_cols,
+                *sd_cols]]
 
 
 def write_embeddings(df: pd.DataFrame, path: PathLike) -> Path:
@@ -163,7 +185,7 @@ def plot_embedding_map(players: pd.DataFrame, path: PathLike, *, min_events: int
     df = players[players["n_events"] >= min_events].reset_index(drop=True)
     if len(df) < 5:
         df = players.reset_index(drop=True)
-    X = df[[c for c in df.columns if c.startswith("emb_")]].to_numpy(np.float64)
+    X = df[embedding_columns(df)].to_numpy(np.float64)
     pca = PCA(n_components=2, random_state=seed).fit_transform(X)
     maps = [(pca, "PCA")]
     if tsne:
@@ -200,7 +222,7 @@ def probe_styles(players: pd.DataFrame, true_styles: Any, *, style_columns: list
         style_columns = [c for c in truth.columns if c != "player_id"
                          and pd.api.types.is_numeric_dtype(truth[c])
                          and not pd.api.types.is_bool_dtype(truth[c])]
-    emb_cols = [c for c in players.columns if c.startswith("emb_")]
+    emb_cols = embedding_columns(players)
     df = players[players["n_events"] >= min_events].assign(
         player_id=lambda d: d["player_id"].astype(str)).merge(truth, on="player_id")
     if len(df) < 10:

@@ -36,7 +36,9 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : one of "cvae", "lstm", "lstm-nohist", "frequency", "uniform".
+    model : one of "cvae", "lstm", "lstm-nohist", "frequency", "uniform", "player-latent"
+        (a latent per player in the scores; its `transform` gives the actor's posterior
+        mean/variance of u_j and the context part `ctx_*`).
     config : the run config, in the one schema of `hockey_vae.config`: a `RunConfig`, a
         dict {"features": {...}, "model": {...}, "train": {...}} or a JSON file path; None
         for the defaults. Checked in `fit` before any data is read.
@@ -167,7 +169,8 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         return float(logp[np.arange(len(target)), target].mean())
 
     def transform(self, tables: Any) -> pd.DataFrame:
-        """Per-event contextual embeddings (cvae only): ids, emb_*, emb_var_* columns."""
+        """Per-event contextual embeddings (cvae, player-latent): ids, emb_*, emb_var_*
+        (and ctx_* for player-latent) columns; `embed.embed_players` makes it per player."""
         check_is_fitted(self, "run_")
         out = embed_events(self.run_, self._tables(tables))
         return out.sort_values(["game_id", "event_idx"], kind="stable").reset_index(drop=True)

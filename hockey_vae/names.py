@@ -5,7 +5,7 @@ fast; the model registry (`hockey_vae.models`), `ingest` and `fetch` take these 
 """
 
 MODEL_NAMES: tuple[str, ...] = ("cvae", "lstm", "lstm-nohist", "cond-logit", "cond-logit-lineup",
-                                 "frequency", "uniform")
+                                 "frequency", "uniform", "player-latent")
 
 
 def model_name(name: str) -> str:

@@ -362,6 +362,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
             writer.save(best=state, checkpoint=state)
         return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
 
+    net.prepare(t, split["train"], encoder)  # a no-op but for models that read the tables
     wrapped: Any = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     progress = _restore(setup, run_dir, net, opt)

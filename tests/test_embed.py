@@ -49,7 +49,7 @@ def test_player_table_contract(run_and_tables, tmp_path):
     ev = embed_events(run, t)
     pl = embed_players(ev, t.rosters)
     assert list(pl.columns) == ["player_id", "player_name", "team", "position", "n_events",
-                                "emb_0", "emb_1", "emb_2"]
+                                "emb_0", "emb_1", "emb_2", "emb_sd_0", "emb_sd_1", "emb_sd_2"]
     assert pl["n_events"].sum() == len(ev) and pl["player_id"].is_unique
     assert pl["position"].notna().all()
     plot_embedding_map(pl, tmp_path / "map.png", min_events=1, tsne=False)  # t-SNE: cli test

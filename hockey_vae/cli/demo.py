@@ -71,8 +71,18 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     report = run_pipeline(data, out / "report", seed=args.seed, models=models, config=config,
                           progress=not getattr(args, "quiet", False))
     echo(format_results(report))
-    echo("[5/5] player latents (a latent per player, position-level prior, event decoder; "
-         "fit on the first 80% of games): how well do they recover the true styles?")
-    echo(format_latent_probe(latent_probe_stage(data, args.seed)))
+    if "player-latent" in models:
+        echo("[5/5] player latents: stage 4's player-latent run (a latent per player in the "
+             "scores, position-level prior, event decoder) beside the standalone prototype "
+             "(the decoder alone, 60 epochs, first 80% of games): how well do they recover "
+             "the true styles?")
+        run_dir = out / "report" / "runs" / "player-latent"
+        echo(format_latent_probe(latent_probe_stage(data, args.seed, run_dir=run_dir),
+                                 latent_probe_stage(data, args.seed)))
+    else:
+        echo("[5/5] player latents (standalone prototype: a latent per player, position-level "
+             "prior, event decoder; fit on the first 80% of games): how well do they recover "
+             "the true styles?")
+        echo(format_latent_probe(latent_probe_stage(data, args.seed)))
     echo(f"report: {out / 'report' / 'player_id.md'}; runs: {out / 'report' / 'runs'}")
     return 0

@@ -12,14 +12,16 @@ __all__ = ["register", "run"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `embed` subcommand."""
-    p = subparsers.add_parser("embed", help="export contextual player embeddings (cvae run)")
+    p = subparsers.add_parser("embed", help="export contextual player embeddings "
+                              "(cvae or player-latent run)")
     p.add_argument("--run", required=True, metavar="RUN", help="run folder written by train")
     p.add_argument("--data", required=True, metavar="DIR", help="canonical tables folder")
     p.add_argument("--out", required=True, metavar="FILE",
                    help="the one embeddings file to write: Parquet or CSV by its suffix "
                         "(.parquet, .csv, .csv.gz)")
     p.add_argument("--per-player", action="store_true",
-                   help="one row per player (mean embedding, events, team, position)")
+                   help="one row per player (mean embedding and emb_sd_*, events, team, "
+                        "position)")
     add_device(p)
     add_threads(p)
     p.set_defaults(func=run)

@@ -26,6 +26,7 @@ from hockey_vae.models.baselines import (
     UniformModel,
 )
 from hockey_vae.models.cvae import CVAEConfig, PlayerCVAE
+from hockey_vae.models.latent_lstm import LatentLSTMConfig, PlayerLatentLSTM
 from hockey_vae.models.lstm import ENCODER_FIELDS, ContextEncoder, LSTMClassifier, LSTMConfig
 from hockey_vae.names import MODEL_NAMES
 
@@ -41,6 +42,8 @@ __all__ = [
     "LSTMClassifier",
     "CVAEConfig",
     "PlayerCVAE",
+    "LatentLSTMConfig",
+    "PlayerLatentLSTM",
     "CountConfig",
     "FrequencyModel",
     "UniformModel",
@@ -62,6 +65,10 @@ _COUNT_MODELS = ("frequency", "uniform", "cond-logit", "cond-logit-lineup")
 
 def _count_config_class(name: str) -> type:
     return CondLogitConfig if name.startswith("cond-logit") else CountConfig
+
+
+# models whose config nests the LSTM encoder config under `encoder`
+_NESTED: dict[str, type] = {"cvae": CVAEConfig, "player-latent": LatentLSTMConfig}
 
 
 def _check_name(name: str) -> None:
@@ -104,10 +111,11 @@ def default_config(name: str, encoder: SequenceEncoder,
         cfg: Any = _replace(cls(n_players=fields["n_players"], n_teams=fields["n_teams"]),
                             overrides, name)
     else:
-        enc_over = overrides.pop("encoder", {}) if name == "cvae" else overrides
-        cfg = _replace(LSTMConfig(**fields), enc_over, "encoder" if name == "cvae" else name)
-        if name == "cvae":
-            cfg = _replace(CVAEConfig(encoder=cfg), overrides, name)
+        nested = name in _NESTED
+        enc_over = overrides.pop("encoder", {}) if nested else overrides
+        cfg = _replace(LSTMConfig(**fields), enc_over, "encoder" if nested else name)
+        if nested:
+            cfg = _replace(_NESTED[name](encoder=cfg), overrides, name)
     check_config(name, cfg, encoder)
     return cfg
 
@@ -117,9 +125,8 @@ def check_overrides(name: str, overrides: dict[str, Any] | None) -> None:
     refused (they come from the encoder, and the feature flags belong under 'features')."""
     _check_name(name)
     overrides = dict(overrides or {})
-    cls = _count_config_class(name) if name in _COUNT_MODELS else \
-        CVAEConfig if name == "cvae" else LSTMConfig
-    inner = overrides.get("encoder", {}) if name == "cvae" else overrides
+    cls = _count_config_class(name) if name in _COUNT_MODELS else _NESTED.get(name, LSTMConfig)
+    inner = overrides.get("encoder", {}) if name in _NESTED else overrides
     for key in ENCODER_FIELDS:
         if isinstance(inner, dict) and key in inner:
             where = "features" if key in ("history", "lineup") else "the data"
@@ -133,7 +140,7 @@ def check_config(name: str, cfg: Any, encoder: SequenceEncoder) -> None:
     """ValueError naming both values when `cfg` and `encoder` disagree on an encoder field."""
     _check_name(name)
     fields = encoder_fields(encoder)
-    inner = cfg.encoder if name == "cvae" else cfg
+    inner = cfg.encoder if name in _NESTED else cfg
     if name == "lstm-nohist" and inner.history:
         raise ValueError("model 'lstm-nohist' reads no player history, but its config and "
                          "encoder have history=True")
@@ -161,10 +168,11 @@ def config_to_dict(cfg: Any) -> dict[str, Any]:
 def config_from_dict(name: str, data: dict[str, Any]) -> Any:
     """Inverse of config_to_dict for model `name`."""
     _check_name(name)
-    if name == "cvae":
+    if name in _NESTED:
         data = dict(data)
         encoder = LSTMConfig(**checked_fields(LSTMConfig, data.pop("encoder"), "encoder config"))
-        return CVAEConfig(encoder=encoder, **checked_fields(CVAEConfig, data, "cvae config"))
+        nested_cls = _NESTED[name]
+        return nested_cls(encoder=encoder, **checked_fields(nested_cls, data, f"{name} config"))
     cls = _count_config_class(name) if name in _COUNT_MODELS else LSTMConfig
     return cls(**checked_fields(cls, data, f"{name} config"))
 
@@ -180,6 +188,8 @@ def build_model(name: str, cfg: Any, encoder: SequenceEncoder | None = None) -> 
         positions = torch.from_numpy(encoder.vocab_.position_index())
     if name == "cvae":
         return PlayerCVAE(cfg, backoff, positions)
+    if name == "player-latent":
+        return PlayerLatentLSTM(cfg, backoff, positions)
     if name in ("lstm", "lstm-nohist"):
         return LSTMClassifier(cfg, backoff)
     if name == "frequency":

@@ -98,6 +98,10 @@ class PlayerModel(nn.Module):
         """Fit a non-trainable model (counts) on encoded training games."""
         return self
 
+    def prepare(self, tables: Any, train_game_ids: list[str], encoder: Any) -> None:
+        """Hook `fit` calls before training: a model that also learns from the training
+        tables themselves (the player-latent model's event decoder) reads them here."""
+
     def on_epoch_start(self, epoch: int) -> None:
         """Hook for schedules (KL warm-up)."""
 

@@ -127,7 +127,7 @@ def _context(ev: pd.DataFrame) -> np.ndarray:
     flip = np.where(other, -1.0, 1.0)
     px = ev["x"].shift(1).to_numpy(np.float64) * flip / 100.0
     py = ev["y"].shift(1).to_numpy(np.float64) * flip / 42.5
-    has_loc = same_game & np.isfinite(px)
+    has_loc = same_game & np.isfinite(px) & np.isfinite(py)  # NHL: a few x without y
     period = ev["period"].fillna(1).to_numpy(np.int64)
     per = np.zeros((n, 4), np.float32)
     per[np.arange(n), np.clip(period, 1, 4) - 1] = 1.0
