@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 import torch
+from threadpoolctl import threadpool_limits
 
 from hockey_vae.boxscore import boxscore_rates
 from hockey_vae.downstream.player_checks import (
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache-dir", default="")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    threadpool_limits(1)  # HistGradientBoosting and BLAS: one thread on a shared machine
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     prov = provenance("python benchmarks/downstream_player_checks.py "
                       + " ".join(argv or sys.argv[1:]), f"canonical tables at {args.data}",

@@ -83,6 +83,10 @@ class EmpiricalBayesAdjuster:
         """P(goal) for `shots` given their baseline log-odds."""
         return expit(offset + self.effects(shots))
 
+    def player_effect(self, role: str, player_ids: list[str]) -> pd.Series:
+        """Each player's log theta in `role` (0 for players without training shots)."""
+        return self.log_theta_[role].reindex(list(player_ids)).fillna(0.0)
+
 
 class IdAdjuster:
     """Stage 2 with identities: ridge logit on [b * o, one-hot shooter, one-hot goalie].
@@ -114,3 +118,10 @@ class IdAdjuster:
     def predict(self, shots: pd.DataFrame, offset: np.ndarray) -> np.ndarray:
         """P(goal) for `shots` given their baseline log-odds."""
         return self.lr_.predict_proba(self._X(shots, offset))[:, 1]
+
+    def player_effect(self, role: str, player_ids: list[str]) -> pd.Series:
+        """Each player's one-hot coefficient in `role` (0 for players not in training)."""
+        start = 1 + sum(len(self.vocab_[r]) for r in self.roles[: self.roles.index(role)])
+        coef = pd.Series(self.lr_.coef_[0, start:start + len(self.vocab_[role])],
+                         index=self.vocab_[role])
+        return coef.reindex(list(player_ids)).fillna(0.0)

@@ -163,6 +163,17 @@ class LatentAdjuster:
         """P(goal) for `shots` given their baseline log-odds."""
         return self.lr_.predict_proba(self._X(shots, offset))[:, 1]
 
+    def player_effect(self, role: str, player_ids: list[str]) -> pd.Series:
+        """Each player's implied goal log-odds shift in `role` (w . standardised u_j)."""
+        if role not in self.roles:
+            raise ValueError(f"role {role!r} not fitted; roles: {self.roles}")
+        width = len(self.cols) + 1
+        start = self.roles.index(role) * width
+        raw = _role_block(pd.Series(player_ids), self.table, self.cols, role)
+        z = (raw - self.mu_[start:start + width]) / self.sd_[start:start + width]
+        coef = self.lr_.coef_[0, 1 + start:1 + start + width]
+        return pd.Series(z @ coef, index=list(player_ids), name=f"{role}_effect")
+
 
 def tune(make, grid: list[float], fit_args: tuple, val_args: tuple, y_val: np.ndarray
          ) -> tuple[object, dict[str, float]]:

@@ -68,29 +68,34 @@ def choose_baseline(train: pd.DataFrame, val: pd.DataFrame, seed: int
 
 
 def stage_two(parts: dict[str, pd.DataFrame], offsets: dict[str, np.ndarray],
-              table: pd.DataFrame | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+              table: pd.DataFrame | None
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
     """Test P(goal) of every stage-2 model (controls, then embeddings when `table` is given).
 
-    Returns (predictions by model name, chosen settings and validation losses by name).
+    Returns (predictions by model name, chosen settings and validation losses by name,
+    fitted adjusters by name).
     """
     tr, va, te = parts["train"], parts["val"], parts["test"]
     fit_args, val_args = (tr, offsets["train"]), (va, offsets["val"])
     preds = {"baseline": expit(offsets["test"])}
     chosen: dict[str, Any] = {}
     eb = EmpiricalBayesAdjuster().fit(*fit_args)
+    fitted: dict[str, Any] = {"eb_control": eb}
     preds["eb_control"] = eb.predict(te, offsets["test"])
     chosen["eb_control"] = {"tau2": eb.tau2_, "val_log_loss": float(
         log_loss(va["goal"], eb.predict(*val_args), labels=[0, 1]))}
+    log.info("stage 2: EB control done; ID control")
     idc, scores = tune(lambda C: IdAdjuster(C=C), C_GRID, fit_args, val_args, va["goal"])
-    preds["id_control"] = idc.predict(te, offsets["test"])
+    preds["id_control"], fitted["id_control"] = idc.predict(te, offsets["test"]), idc
     chosen["id_control"] = {"C": idc.C, "val_log_loss": scores}
     if table is not None:
         for name, roles in EMBEDDING_MODELS.items():
+            log.info("stage 2: %s", name)
             adj, scores = tune(lambda C, r=roles: LatentAdjuster(table, r, C=C), C_GRID,
                                fit_args, val_args, va["goal"])
-            preds[name] = adj.predict(te, offsets["test"])
+            preds[name], fitted[name] = adj.predict(te, offsets["test"]), adj
             chosen[name] = {"C": adj.C, "val_log_loss": scores}
-    return preds, chosen
+    return preds, chosen, fitted
 
 
 def _baseline_offsets(parts: dict[str, pd.DataFrame], params: dict[str, object], seed: int
@@ -98,6 +103,7 @@ def _baseline_offsets(parts: dict[str, pd.DataFrame], params: dict[str, object],
     """Baseline log-odds: out-of-fold on train, the full-train model on val and test."""
     model, levels = fit_xg_baseline(parts["train"], params, seed)
     out = {k: clip_logit(predict_baseline(model, levels, parts[k])) for k in ("val", "test")}
+    log.info("baseline: out-of-fold log-odds on the training shots")
     out["train"] = clip_logit(oof_baseline(parts["train"], params, seed=seed))
     return out
 
@@ -127,6 +133,9 @@ def run_xg_study(shots: pd.DataFrame, table: pd.DataFrame | None, *, n_boot: int
                  seed: int = 0) -> dict[str, Any]:
     """Baseline chosen on val, stage-2 models, test scores with paired intervals.
 
+    Returns scores, chosen settings, shot counts, fitted stage-2 adjusters and the test
+    predictions.
+
     `shots`: `xg_features` rows with a `part` column; `table`: per-player embeddings fit on
     the training games only (None: controls only).
     """
@@ -137,9 +146,9 @@ def run_xg_study(shots: pd.DataFrame, table: pd.DataFrame | None, *, n_boot: int
         raise ValueError(f"no shots in part(s) {empty}")
     params, base_scores = choose_baseline(parts["train"], parts["val"], seed)
     offsets = _baseline_offsets(parts, params, seed)
-    preds, chosen = stage_two(parts, offsets, table)
+    preds, chosen, fitted = stage_two(parts, offsets, table)
     chosen["baseline"] = {"params": params, "val_log_loss": base_scores}
     return {"scores": _score(parts["test"], preds, n_boot, seed), "chosen": chosen,
-            "shots": {k: int(len(v)) for k, v in parts.items()},
+            "shots": {k: int(len(v)) for k, v in parts.items()}, "fitted": fitted,
             "predictions": pd.DataFrame({"game_id": parts["test"]["game_id"],
                                          "goal": parts["test"]["goal"], **preds})}
