@@ -109,3 +109,16 @@ def test_xg_features_on_a_simulated_league():
     assert shots["seconds_since_faceoff"].between(0, 1200).all()
     assert shots["is_home"].isin([0.0, 1.0]).all()
     assert shots["goal"].sum() > 0
+
+
+def test_player_effects_of_every_adjuster_track_the_planted_skill(planted):
+    skill, save, (tr, o_tr), _, table = planted
+    shooters, goalies = [f"S{i}" for i in range(60)], [f"G{i}" for i in range(12)]
+    adjusters = [LatentAdjuster(table, ("shooter", "goalie"), C=1.0).fit(tr, o_tr),
+                 IdAdjuster(C=1.0).fit(tr, o_tr), EmpiricalBayesAdjuster().fit(tr, o_tr)]
+    for adj in adjusters:
+        assert np.corrcoef(adj.player_effect("shooter", shooters), skill)[0, 1] > 0.7
+        assert np.corrcoef(adj.player_effect("goalie", goalies), -save)[0, 1] > 0.7
+    assert adjusters[0].player_effect("shooter", ["nobody"]).notna().all()
+    with pytest.raises(ValueError, match="not fitted"):
+        LatentAdjuster(table, ("shooter",)).fit(tr, o_tr).player_effect("goalie", goalies)
