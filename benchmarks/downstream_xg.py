@@ -79,12 +79,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--latents", default="", help="parquet cache of the latent table")
     ap.add_argument("--dressed-span", default="player", choices=("player", "team"))
+    ap.add_argument("--val-frac", type=float, default=0.1, help="of the last season")
+    ap.add_argument("--test-frac", type=float, default=0.1, help="of the last season")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     threadpool_limits(1)  # HistGradientBoosting and BLAS: one thread on a shared machine
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     events, rosters, games = load(Path(args.data))
-    part = split_by_date(games)
+    part = split_by_date(games, val_frac=args.val_frac, test_frac=args.test_frac)
     shots = xg_features(events, rosters)
     shots["part"] = shots["game_id"].map(part)
     train_ids = part.index[part == "train"].tolist()
@@ -92,8 +94,10 @@ def main(argv: list[str] | None = None) -> None:
     result = run_xg_study(shots, table, n_boot=args.n_boot, seed=args.seed)
     prov = provenance("python benchmarks/downstream_xg.py " + " ".join(argv or sys.argv[1:]),
                       f"canonical tables at {args.data}",
-                      split="split_by_date: earlier seasons + first 80% of the last season "
-                      "train, next 10% validation, last 10% test (by game, by date)",
+                      split=f"split_by_date: earlier seasons + first "
+                      f"{1 - args.val_frac - args.test_frac:.0%} of the last season train, next "
+                      f"{args.val_frac:.0%} validation, last {args.test_frac:.0%} test (by game, "
+                      "by date)",
                       seeds=[args.seed])
     league = str(games["league"].iloc[0]) if "league" in games else args.data
     write(Path(args.out), prov, result, {"league": league, "n_boot": args.n_boot,
