@@ -34,7 +34,7 @@ from hockey_vae.downstream.player_checks import (
     reidentify,
     split_identities,
 )
-from hockey_vae.downstream.player_tables import fit_player_table
+from hockey_vae.downstream.player_tables import fit_player_table, mean_columns
 from hockey_vae.downstream.xg_study import md_table
 from hockey_vae.reporting.provenance import provenance
 
@@ -73,6 +73,18 @@ def box_reid(box1: pd.DataFrame, box2: pd.DataFrame, players: list[str]) -> dict
     return reidentify(feats.reset_index(drop=True), players, columns=BOX_REID + list(pos))
 
 
+def combined_reid(joint: pd.DataFrame, box1: pd.DataFrame, box2: pd.DataFrame,
+                  players: list[str]) -> dict[str, Any]:
+    """Re-identification on the latents and the box-score features side by side."""
+    both = pd.concat([box1, box2.rename(index=lambda p: p + HALF_SUFFIX)])
+    pos = pd.get_dummies(both["position"].astype(str), prefix="pos").astype(float)
+    emb = joint.set_index(joint["player_id"].astype(str))[mean_columns(joint)]
+    feats = both[BOX_REID].join(pos).join(emb, how="inner")
+    feats = feats.assign(player_id=feats.index)
+    return reidentify(feats.reset_index(drop=True), players,
+                      columns=BOX_REID + list(pos) + mean_columns(joint))
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Both checks; returns the report's payload (tables as records)."""
     data = Path(args.data)
@@ -92,7 +104,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                 ev2, ro2, h1 + h2, args)
     players = box1.index[box1["games"] >= MIN_GAMES].intersection(
         box2.index[box2["games"] >= MIN_GAMES]).tolist()
-    reid = {"latent": reidentify(joint, players), "boxscore": box_reid(box1, box2, players)}
+    reid = {"latent": reidentify(joint, players), "boxscore": box_reid(box1, box2, players),
+            "latent+boxscore": combined_reid(joint, box1, box2, players)}
     return {"r2": r2, "reid": reid, "games": {"first_half": len(h1), "second_half": len(h2)},
             "latent_fits": {"first_half": info1, "split_identities": info2}}
 
@@ -111,7 +124,8 @@ def write(out: Path, prov: Any, res: dict[str, Any]) -> None:
              "## Second-half per-game rates from the first half (R^2 over players)", "",
              f"Skaters dressed for >= {MIN_GAMES} games in each half (faceoff %: >= 50 "
              "second-half faceoffs). `raw`, `shrunk`, `latent`: a ridge map (with position "
-             "one-hot, alpha by inner CV) fit out-of-fold over 5 player folds; `*_direct`: the "
+             "one-hot, alpha by inner CV) fit out-of-fold over 5 player folds (`shrunk+latent`: both "
+             "sets together); `*_direct`: the "
              "first-half value itself as the prediction. Terciles: the player's first-half "
              "record count in the latent model. Latents: fit on the first half only.", "",
              md_table(wide, digits=3), "",
@@ -120,7 +134,7 @@ def write(out: Path, prov: Any, res: dict[str, Any]) -> None:
              "games under a separate identity; a player's first-half latent is matched to its "
              "nearest (Euclidean, standardised features) among every second-half identity, and "
              "vice versa (both directions pooled). Box score: the same with per-game rates, "
-             "faceoff %, shot geometry, goalie rates and position.", "",
+             "faceoff %, shot geometry, goalie rates and position; latent+boxscore: both.", "",
              md_table(reid, digits=3), ""]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text("\n".join(lines))

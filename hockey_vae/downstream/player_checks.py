@@ -94,8 +94,8 @@ def rate_predictions(box1: pd.DataFrame, box2: pd.DataFrame, table: pd.DataFrame
     """Out-of-fold predictions of second-half rates: player_id, target, features, truth, pred.
 
     Skaters dressed for >= `min_games` in each half (faceoff %: >= `min_faceoffs` second-half
-    faceoffs). Feature sets: raw, shrunk, latent (each with position one-hot, ridge, 5 folds
-    over players) and raw_direct, shrunk_direct (the first-half value itself).
+    faceoffs). Feature sets: raw, shrunk, latent, shrunk+latent (each with position one-hot,
+    ridge, 5 folds over players) and raw_direct, shrunk_direct (the first-half value itself).
     """
     table = check_player_table(table, "first-half player table")
     keep = box1.index[(box1["games"] >= min_games) & (box1["position"] != "G")]
@@ -106,7 +106,8 @@ def rate_predictions(box1: pd.DataFrame, box2: pd.DataFrame, table: pd.DataFrame
     truth.loc[taken2 < min_faceoffs, "faceoff_pct"] = np.nan
     raw, shrunk = _raw(box1.loc[keep]), shrink_rates(box1).loc[keep]
     latent = table[mean_columns(table)].reindex(keep)
-    sets = {"raw": raw.join(pos), "shrunk": shrunk.join(pos), "latent": latent.join(pos)}
+    sets = {"raw": raw.join(pos), "shrunk": shrunk.join(pos), "latent": latent.join(pos),
+            "shrunk+latent": shrunk.join(latent).join(pos)}
     folds = player_folds(keep, 5, seed)
     out = [probe_predictions(X, truth, list(RATE_TARGETS), folds).assign(features=name)
            .rename(columns={"style": "target"}) for name, X in sets.items()]

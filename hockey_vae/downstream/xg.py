@@ -121,8 +121,7 @@ def oof_baseline(train: pd.DataFrame, params: dict[str, object], folds: int = 5,
     return out
 
 
-def _role_block(ids: pd.Series, table: pd.DataFrame, cols: list[str], prefix: str
-                ) -> np.ndarray:
+def _role_block(ids: pd.Series, table: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """Embedding rows of `ids` (zeros plus a missing flag for unknown players)."""
     emb = table[cols].reindex(ids.astype("string").fillna("").astype(str).to_numpy())
     missing = emb.isna().any(axis=1).to_numpy(float)[:, None]
@@ -144,8 +143,7 @@ class LatentAdjuster:
 
     def _raw(self, shots: pd.DataFrame) -> np.ndarray:
         col = {"shooter": "player_id", "goalie": "goalie_id"}
-        return np.hstack([_role_block(shots[col[r]], self.table, self.cols, r)
-                          for r in self.roles])
+        return np.hstack([_role_block(shots[col[r]], self.table, self.cols) for r in self.roles])
 
     def _X(self, shots: pd.DataFrame, offset: np.ndarray) -> np.ndarray:
         Z = (self._raw(shots) - self.mu_) / self.sd_
@@ -169,7 +167,7 @@ class LatentAdjuster:
             raise ValueError(f"role {role!r} not fitted; roles: {self.roles}")
         width = len(self.cols) + 1
         start = self.roles.index(role) * width
-        raw = _role_block(pd.Series(player_ids), self.table, self.cols, role)
+        raw = _role_block(pd.Series(player_ids), self.table, self.cols)
         z = (raw - self.mu_[start:start + width]) / self.sd_[start:start + width]
         coef = self.lr_.coef_[0, 1 + start:1 + start + width]
         return pd.Series(z @ coef, index=list(player_ids), name=f"{role}_effect")

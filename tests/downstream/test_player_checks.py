@@ -97,7 +97,8 @@ def test_rate_predictions_score_every_feature_set(league):
     table = pd.DataFrame({"player_id": box1.index, "n_events": rng.integers(1, 100, len(box1)),
                           **{f"emb_{i}": rng.normal(size=len(box1)) for i in range(3)}})
     preds = rate_predictions(box1, box2, table, min_games=3, min_faceoffs=5)
-    assert set(preds["features"]) == {"raw", "shrunk", "latent", "raw_direct", "shrunk_direct"}
+    assert set(preds["features"]) == {"raw", "shrunk", "latent", "shrunk+latent", "raw_direct",
+                                     "shrunk_direct"}
     assert set(preds["target"]) == set(RATE_TARGETS)
     terc = pd.Series("low", index=preds["player_id"].unique())
     r2 = rate_r2_table(preds, terc)
