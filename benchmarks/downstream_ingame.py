@@ -32,6 +32,7 @@ from hockey_vae.downstream.metrics import evaluate_with_ci
 from hockey_vae.downstream.outcome import InGameWinModel
 from hockey_vae.downstream.player_tables import fit_player_table
 from hockey_vae.downstream.split import describe_split, split_by_date
+from hockey_vae.downstream.xg_report import mask_report
 from hockey_vae.downstream.xg_study import md_table
 from hockey_vae.reporting.provenance import provenance
 
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
                               args.n_boot, args.seed)
     out = write(args, part, games, scores, {"baseline": (base, base_val),
                                             "with_latents": (emb, emb_val)}, len(te), info)
+    mask_report(out, {args.data: "NHL_DIR"})
     print(out.with_suffix(".md").read_text())
 
 

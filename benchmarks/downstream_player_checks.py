@@ -35,6 +35,7 @@ from hockey_vae.downstream.player_checks import (
     split_identities,
 )
 from hockey_vae.downstream.player_tables import fit_player_table, mean_columns
+from hockey_vae.downstream.xg_report import mask_report
 from hockey_vae.downstream.xg_study import md_table
 from hockey_vae.reporting.provenance import provenance
 
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
                       seeds=[args.seed])
     res = run(args)
     write(Path(args.out), prov, res)
+    mask_report(Path(args.out), {args.data: "NHL_DIR", args.cache_dir: "CACHE_DIR"})
     print(Path(args.out).with_suffix(".md").read_text())
 
 

@@ -28,6 +28,7 @@ from hockey_vae.downstream.features import game_labels
 from hockey_vae.downstream.metrics import evaluate_with_ci
 from hockey_vae.downstream.player_tables import fit_player_table
 from hockey_vae.downstream.pregame_rolling import choose_on_validation, rolling_predictions
+from hockey_vae.downstream.xg_report import mask_report
 from hockey_vae.downstream.xg_study import md_table
 from hockey_vae.reporting.provenance import provenance
 
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
                       f"(validation {args.start} to {args.val_end}, test to {args.end})",
                       seeds=[args.seed])
     write(Path(args.out), prov, res, meta)
+    mask_report(Path(args.out), {args.data: "NHL_DIR", args.cache_dir: "CACHE_DIR"})
     print(Path(args.out).with_suffix(".md").read_text())
 
 

@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from hockey_vae.downstream.player_tables import fit_player_table
 from hockey_vae.downstream.split import describe_split, split_by_date
 from hockey_vae.downstream.xg import xg_features
-from hockey_vae.downstream.xg_report import METHOD, score_tables, verdicts
+from hockey_vae.downstream.xg_report import METHOD, mask_report, score_tables, verdicts
 from hockey_vae.downstream.xg_study import run_xg_study
 from hockey_vae.reporting.provenance import Provenance, provenance
 
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     write(Path(args.out), prov, result, {"league": league, "n_boot": args.n_boot,
                                          "split_detail": describe_split(part, games),
                                          "latent_table": info, "method": METHOD})
+    cache = str(Path(args.latents).parent) if args.latents else ""
+    mask_report(Path(args.out), {args.data: "NHL_DIR", cache: "CACHE_DIR"})
     print(Path(args.out).with_suffix(".md").read_text())
 
 

@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from hockey_vae.downstream.player_tables import fit_player_table
 from hockey_vae.downstream.split import describe_split, split_by_date
 from hockey_vae.downstream.xg import xg_features
-from hockey_vae.downstream.xg_report import METHOD, score_tables, verdicts
+from hockey_vae.downstream.xg_report import METHOD, mask_report, score_tables, verdicts
 from hockey_vae.downstream.xg_study import md_table, run_xg_study
 from hockey_vae.reporting.provenance import provenance
 from hockey_vae.simulate import simulate_league
@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
                       "validation, last 10% test", seeds=[args.seed])
     write(Path(args.out), prov, result, rec, {"n_boot": args.n_boot, "latent_table": info,
                                               "split_detail": describe_split(part, games)})
+    mask_report(Path(args.out), {args.data: "SIM_DIR"})
     print(Path(args.out).with_suffix(".md").read_text())
 
 

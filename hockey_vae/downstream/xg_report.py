@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pandas as pd
 from hockey_vae.downstream.xg import XG_CATEGORICAL, XG_NUMERIC
 from hockey_vae.downstream.xg_study import md_table
 
-__all__ = ["ORDER", "METHOD", "score_tables", "verdicts"]
+__all__ = ["ORDER", "METHOD", "score_tables", "verdicts", "mask_report"]
 
 ORDER = ["baseline", "eb_control", "id_control", "latent_shooter", "latent_goalie",
          "latent_both"]
@@ -74,3 +75,19 @@ def verdicts(scores: dict[str, Any]) -> list[str]:
                      f"{'met' if d['log_loss'] <= eb['log_loss'] else 'NOT met'} (paired "
                      f"latent - EB: {_fmt(s5['latent_both_minus_eb_control'], 'log_loss')}).")
     return lines
+
+
+def mask_report(out: Path, names: dict[str, str]) -> None:
+    """Rewrite <out>.md / <out>.json with machine paths replaced by names (e.g. NHL_DIR).
+
+    Reports name no machine paths (tests/reporting): the data and cache folders of the run
+    that made them are shown as the placeholders the README uses.
+    """
+    for path in (out.with_suffix(".md"), out.with_suffix(".json")):
+        if not path.exists():
+            continue
+        text = path.read_text()
+        for real, name in sorted(names.items(), key=lambda kv: -len(kv[0])):
+            if real and "/" in str(real):  # never "" or ".": only folder paths
+                text = text.replace(str(Path(real)), name)
+        path.write_text(text)

@@ -122,3 +122,14 @@ def test_player_effects_of_every_adjuster_track_the_planted_skill(planted):
     assert adjusters[0].player_effect("shooter", ["nobody"]).notna().all()
     with pytest.raises(ValueError, match="not fitted"):
         LatentAdjuster(table, ("shooter",)).fit(tr, o_tr).player_effect("goalie", goalies)
+
+
+def test_mask_report_replaces_machine_paths_only(tmp_path):
+    from hockey_vae.downstream.xg_report import mask_report
+
+    out = tmp_path / "r"
+    out.with_suffix(".md").write_text("data /srv/x/nhl and cache /srv/c/f.parquet. end")
+    out.with_suffix(".json").write_text('{"data": "/srv/x/nhl"}')
+    mask_report(out, {"/srv/x/nhl": "NHL_DIR", "/srv/c": "CACHE_DIR", ".": "NO", "": "NO"})
+    assert out.with_suffix(".md").read_text() == "data NHL_DIR and cache CACHE_DIR/f.parquet. end"
+    assert out.with_suffix(".json").read_text() == '{"data": "NHL_DIR"}'
