@@ -11,8 +11,10 @@ from hockey_vae.cli import build_parser, main
 # subcommands that train or evaluate a model: each takes --seed, --threads and --quiet
 TRAINS_OR_EVALUATES = ("train", "evaluate", "demo", "downstream goals", "downstream outcome",
                        "downstream all")
-# --out of these is a report prefix written by other helpers' modules (see the report)
-PREFIX_OUT = ("benchmark", "downstream goals", "downstream outcome", "downstream all")
+# --out of these is a report path prefix (NAME -> NAME.md, NAME.json, NAME_*.png), said in
+# their help; every other --out is a folder or one file
+PREFIX_OUT = ("benchmark", "benchmark-report", "downstream goals", "downstream outcome",
+              "downstream all")
 
 
 def _commands(parser=None, prefix=""):
