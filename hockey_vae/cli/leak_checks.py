@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--run", required=True, metavar="RUN", help="run folder written by train")
     p.add_argument("--data", required=True, metavar="DIR", help="the run's canonical tables")
     p.add_argument("--out", required=True, metavar="FILE.json",
-                   help="JSON to write (a .md twin is written beside it)")
+                   help="JSON file to write (a .md twin is written beside it)")
     p.add_argument("--split", default="test", choices=("val", "test"),
                    help="which of the run's games to score (default test)")
     p.add_argument("--candidates", default="roster", choices=("all", "roster", "on_ice"),
