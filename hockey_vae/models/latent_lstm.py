@@ -27,6 +27,7 @@ the decoder on each candidate's hypothetical event and was not built (see the re
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,14 +260,34 @@ class PlayerLatentLSTM(PlayerModel):
         return mean.float().cpu().numpy(), sd.float().cpu().numpy()
 
     @torch.no_grad()
-    def latent_diagnostics(self, *args: Any, **kwargs: Any) -> dict[str, float]:
-        """kl_per_event (total KL / training events), kl_per_player (mean over players) and
-        active_units (posterior-mean variance across players above ACTIVE_UNIT_VARIANCE)."""
+    def latent_diagnostics(self, batches: Iterable[Batch], ks: Sequence[int] = (10, 100, 1000),
+                           generator: torch.Generator | None = None) -> dict[str, float]:
+        """`loglik_k{k}` (the importance-sampled likelihood of `score` with k samples, roster
+        candidates, known players in the list; a fresh draw per k), kl_per_event (total KL /
+        training events), kl_per_player (mean over players) and active_units (posterior-mean
+        variance across players above ACTIVE_UNIT_VARIANCE)."""
+        from hockey_vae.features import candidate_set  # local: avoids a cycle at import
+
+        lls: dict[int, list[Tensor]] = {k: [] for k in ks}
+        for batch in batches:
+            if batch.n_targets == 0:
+                continue
+            cands = candidate_set(batch, "roster", self.n_players)
+            keep = batch.tgt_known & cands.locate(batch.tgt_player)[1]
+            for k in ks:
+                ll = self.score(batch, {"roster": cands}, n_samples=k,
+                                generator=generator)["roster"].loglik
+                lls[k].append(ll[keep].float())
+        out: dict[str, float] = {f"loglik_k{k}": float(torch.cat(v).mean())
+                                 for k, v in lls.items() if v}
+        if lls and next(iter(lls.values())):
+            out["n_events"] = int(sum(len(x) for x in next(iter(lls.values()))))
         kl = self.kl_per_player()[N_SPECIAL:]
         mean, _ = self.latent()
         players = mean[N_SPECIAL:].float()
         n_events = int(self.n_train_events)
         active = int((players.var(0) > ACTIVE_UNIT_VARIANCE).sum()) if len(players) > 1 else 0
-        return {"kl_per_event": float(kl.sum()) / n_events if n_events else float("nan"),
+        return {**out,
+                "kl_per_event": float(kl.sum()) / n_events if n_events else float("nan"),
                 "kl_per_player": float(kl.mean()) if len(kl) else float("nan"),
                 "active_units": active, "n_units": self.cfg.d_u}

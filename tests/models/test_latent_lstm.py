@@ -99,7 +99,7 @@ def test_k_samples_are_one_tensor_draw_and_k1_is_one_sample(trained):
 
 
 def test_regulars_have_sharper_posteriors(trained):
-    run, _ = trained
+    run, t = trained
     counts = np.asarray(run.encoder.vocab_.counts)[N_SPECIAL:]
     _, sd = run.model.player_latents()
     sd = sd[N_SPECIAL:].mean(1)
@@ -108,7 +108,14 @@ def test_regulars_have_sharper_posteriors(trained):
     assert sd[counts >= hi].mean() < sd[counts <= lo].mean()
     per_event = kl / np.maximum(counts, 1)  # each event pays less of a regular's KL
     assert per_event[counts >= hi].mean() < per_event[counts <= lo].mean()
-    diag = run.model.latent_diagnostics()
+    enc = run.encoder.transform(t, run.split["val"])
+    gen = torch.Generator().manual_seed(0)
+    diag = run.model.latent_diagnostics(iterate_batches(enc, 4), (1, 50), generator=gen)
+    assert diag["n_events"] > 0
+    # more importance samples cannot lower the expected bound by much (Jensen), and both
+    # are log-probabilities
+    assert diag["loglik_k1"] < 0 and diag["loglik_k50"] < 0
+    assert diag["loglik_k50"] >= diag["loglik_k1"] - 0.01
     assert diag["kl_per_player"] > 0 and 0 <= diag["active_units"] <= SMALL["d_u"]
     assert diag["kl_per_event"] == pytest.approx(
         kl.sum() / int(run.model.n_train_events), rel=1e-4)
