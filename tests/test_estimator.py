@@ -21,13 +21,14 @@ def league():
 @pytest.fixture(scope="module")
 def fitted(league, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
-    est = PlayerEmbedder(config={"model": TINY, "train": {"epochs": 6, "seed": 0, "patience": 6}},
+    est = PlayerEmbedder(model="cvae",
+                         config={"model": TINY, "train": {"epochs": 6, "seed": 0, "patience": 6}},
                          validation_fraction=0.25, run_dir=str(run_dir))
     return est.fit(league)
 
 
 def test_not_fitted_and_clone(league):
-    est = PlayerEmbedder(config={"model": TINY})
+    est = PlayerEmbedder(model="cvae", config={"model": TINY})
     with pytest.raises(NotFittedError):
         est.predict_proba(league)
     copy = clone(est)

@@ -45,7 +45,7 @@ def test_games_and_rosters_derived_from_events(sim_dir):
 
 def test_estimator_in_a_pipeline_on_an_events_frame(sim_dir):
     frames = load_tables(sim_dir).to_pandas()
-    est = PlayerEmbedder(config=TINY, rosters=frames.rosters, games=frames.games)
+    est = PlayerEmbedder(model="cvae", config=TINY, rosters=frames.rosters, games=frames.games)
     twin = clone(est)
     assert twin.get_params()["rosters"] is not frames.rosters
     assert twin.get_params()["rosters"].equals(frames.rosters) and not hasattr(twin, "run_")

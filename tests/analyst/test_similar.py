@@ -95,7 +95,7 @@ def test_estimator_similar_uses_the_fitted_tables(sim_dir):
     from hockey_vae.ingest import load_tables
 
     tables = load_tables(sim_dir)
-    est = PlayerEmbedder(config={"model": {"cvae": TINY_CVAE}, "train": {
+    est = PlayerEmbedder(model="cvae", config={"model": {"cvae": TINY_CVAE}, "train": {
         "epochs": 1, "batch_games": 4, "progress": False, "val_samples": 2}}).fit(tables)
     pid = tables.rosters.column("player_id")[0].as_py()
     out = est.similar(pid, k=4, min_events=1)

@@ -192,3 +192,21 @@ def test_demo_probe_reads_the_integrated_run(trained, league):
     assert {"boxscore", "latent", "n"} <= set(wide.columns) and "shot_distance" in wide.index
     assert np.isfinite(wide["latent"]).all()
     assert "R^2 = share" in format_latent_probe(wide)
+
+
+def test_default_estimator_embeds_with_player_latents(league):
+    """`PlayerEmbedder()` defaults to this model: transform gives the actor's posterior mean
+    and variance plus the context part, and players with different histories differ."""
+    from hockey_vae.estimator import PlayerEmbedder
+
+    torch.manual_seed(0)
+    est = PlayerEmbedder(config={"model": {"player-latent": SMALL},
+                                 "train": {"epochs": 2, "batch_games": 2, "progress": False,
+                                           "val_samples": 2, "num_threads": 1}})
+    assert est.model == "player-latent"
+    out = est.fit(league).transform(league)
+    d = SMALL["d_u"]
+    assert {f"emb_{i}" for i in range(d)} <= set(out.columns)
+    assert {f"emb_var_{i}" for i in range(d)} <= set(out.columns)
+    means = out.groupby("player_id")[[f"emb_{i}" for i in range(d)]].mean()
+    assert len(means) > 10 and float(means.std().mean()) > 0
