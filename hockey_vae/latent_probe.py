@@ -55,7 +55,7 @@ def probes(emb: pd.DataFrame, box: pd.DataFrame, truth: pd.DataFrame, seed: int
     goalie = emb["position"] == "G"
     terc = pd.concat([pd.qcut(emb.loc[m, "n_events"].rank(method="first"), 3,
                               labels=["low", "mid", "high"]).astype(str)
-                      for m in (goalie, ~goalie)])
+                      for m in (goalie, ~goalie) if m.sum() >= 3])  # e.g. no goalie acts
     return preds.assign(tercile=preds["player_id"].map(terc).astype(str))
 
 

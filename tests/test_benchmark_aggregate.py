@@ -129,3 +129,23 @@ def test_runs_of_one_seed_from_two_invocations_are_combined(seeds, tmp_path):
     assert set(merged[0].frames) == set(load_seed(runs[0]).frames)
     with pytest.raises(ValueError, match="in both"):
         merge_same_seed([load_seed(runs[0]), load_seed(later)])
+
+
+def test_extra_file_brings_the_style_probe(seeds, tmp_path):
+    _, runs = seeds
+    probe = tmp_path / "probe.json"
+    probe.write_text(json.dumps({"latent_model": "player-latent", "command": "probe cmd",
+                                 "probe": {"player_latent": [{"style": "skill", "r2": 0.5,
+                                                              "r2_boxscore": 0.4,
+                                                              "n_players": 9}]}}))
+    out = tmp_path / "rep"
+    assert main(["benchmark-report", "--runs", *map(str, runs), "--out", str(out),
+                 "--extra", str(probe)]) == 0
+    rep = json.loads(out.with_suffix(".json").read_text())
+    assert rep["latent_model"] == "player-latent"
+    assert rep["probe"]["player_latent"][0]["r2_boxscore"] == 0.4
+    assert "Style probe" in out.with_suffix(".md").read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["benchmark-report", "--runs", str(runs[0]), "--out", str(out),
+                 "--extra", str(bad)]) == 2

@@ -71,6 +71,9 @@ def _register_report(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--boot-seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--title", default="Player identification benchmark",
                    help="the report's heading")
+    p.add_argument("--extra", nargs="*", default=[], metavar="FILE",
+                   help="JSON files whose latent_model / probe / probe_coverage keys are "
+                        "copied in (e.g. from benchmarks/style_probe.py)")
     p.set_defaults(func=run_report)
 
 
@@ -80,7 +83,7 @@ def run_report(args: argparse.Namespace) -> int:
 
     report = aggregate_seeds(args.runs, args.out, reference=args.reference,
                              leak_checks=args.leak_checks, n_boot=args.boot,
-                             seed=args.boot_seed, title=args.title,
+                             seed=args.boot_seed, title=args.title, extra=args.extra,
                              command="hockey-vae " + shlex.join(sys.argv[1:]))
     for name, keys in report["paired"].items():
         r = keys.get("roster")

@@ -62,11 +62,14 @@ def _provenance(seeds: list, command: str) -> dict[str, Any]:
 def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
                     reference: str = "lstm", leak_checks: str | Path | None = None,
                     command: str = "", n_boot: int = 2000, seed: int = 0,
-                    title: str = "Player identification benchmark") -> dict[str, Any]:
+                    title: str = "Player identification benchmark",
+                    extra: Sequence[str | Path] = ()) -> dict[str, Any]:
     """Read the seeds' runs folders, write OUT.json / OUT.md / OUT_reliability.png and
     return the JSON dict. `leak_checks` is an optional JSON file (e.g. from the leak-check
-    benchmark) copied under "leak_checks". `n_boot` cluster-bootstrap resamples (seeded by
-    `seed`). Report labels are keywords, hence eight parameters."""
+    benchmark) copied under "leak_checks"; `extra` JSON files (e.g. the style probe of
+    `benchmarks/style_probe.py`) have their keys in EXTRA_KEYS copied to the top level.
+    `n_boot` cluster-bootstrap resamples (seeded by `seed`). Report labels are keywords,
+    hence nine parameters."""
     if n_boot < 1000:
         raise ValueError(f"n_boot={n_boot}: use at least 1000 bootstrap resamples")
     seeds = merge_same_seed([load_seed(d) for d in run_dirs])
@@ -84,6 +87,7 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
         if not path.is_file():
             raise FileNotFoundError(f"--leak-checks {path}: no such file")
         report["leak_checks"] = json.loads(path.read_text())
+    report.update(_extra_keys(extra))
     fig = out.with_name(out.name + "_reliability.png")
     plot_reliability_panels(reliability, fig)
     report["figures"] = [fig.name]
@@ -92,6 +96,44 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
     with atomic_path(out.with_name(out.name + ".md")) as tmp:
         tmp.write_text(markdown(report, title))
     return report
+
+
+EXTRA_KEYS = ("latent_model", "probe", "probe_coverage", "probe_seeds")
+
+
+def _extra_keys(files: Sequence[str | Path]) -> dict[str, Any]:
+    """The EXTRA_KEYS of each JSON file, plus `extra_sources` (their commands and commits)."""
+    out: dict[str, Any] = {}
+    sources = []
+    for f in files:
+        path = Path(f)
+        if not path.is_file():
+            raise FileNotFoundError(f"--extra {path}: no such file")
+        data = json.loads(path.read_text())
+        found = {k: data[k] for k in EXTRA_KEYS if k in data}
+        if not found:
+            raise ValueError(f"--extra {path}: none of the keys {EXTRA_KEYS}")
+        out.update(found)
+        sources.append({"file": path.name, "command": data.get("command"),
+                        "commit": data.get("commit")})
+    if sources:
+        out["extra_sources"] = sources
+    return out
+
+
+def _probe_md(r: dict[str, Any]) -> list[str]:
+    """The style-probe section (simulated leagues, from an --extra file)."""
+    if not r.get("probe"):
+        return []
+    src = r.get("extra_sources", [{}])[0]
+    lines = ["## Style probe: per-player embedding -> the simulator's true styles", "",
+             "R^2 of a ridge map from the embedding (or the box score) for players it was not "
+             f"fit on, mean over {r.get('probe_seeds', '?')} seed runs; from "
+             f"`{src.get('command')}` (commit `{src.get('commit')}`).", ""]
+    rows = [[m, d["style"], _f(d["r2"]), _f(d["r2_boxscore"]), str(d["n_players"])]
+            for m, ds in r["probe"].items() for d in ds]
+    return lines + _table(["model", "style", "R^2 embedding", "R^2 box score", "players"],
+                          rows) + [""]
 
 
 def _f(x: Any, d: int = 3) -> str:
@@ -197,6 +239,7 @@ def _diagnostics_md(r: dict[str, Any]) -> list[str]:
                           _f(d.get("loglik_k1000")), _f(d.get("kl_per_event")),
                           _f(d.get("active_units"), 1), str(d.get("n_events")),
                           *(_f(d.get(k)) for k in extra)] for m, d in r["diagnostics"].items()])
+    lines += _probe_md(r)
     if r.get("leak_checks"):
         lines += ["## Leak checks", "", "As given by the leak-check file (JSON copied "
                   "under `leak_checks`).", "", "```",
