@@ -21,7 +21,7 @@ from hockey_vae.io import PathLike, expand_paths
 from hockey_vae.sources.base import ParseError, Problem
 
 __all__ = ["LEAGUE", "EVENT_MAP", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
-           "int_array", "games_table", "rosters_table", "read_positions", "directions",
+           "int_array", "factorize_ids", "games_table", "rosters_table", "read_positions", "directions",
            "codes", "lookup", "parse_strength", "row_problems"]
 
 LEAGUE = "NHL"
@@ -60,14 +60,37 @@ _POSITION_MAP = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G",
                  "LW": "LW", "RW": "RW", "LD": "D", "RD": "D", "F": None}
 
 
+def factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float ids (NaN for blank) -> (codes, -1 for blank; sorted distinct ids).
+
+    Player ids are whole numbers within a span of a few hundred thousand, so a dense
+    lookup table does it in linear time; other values go through pandas' hash table.
+    """
+    finite = ~np.isnan(values)
+    present_values = values[finite]
+    if len(present_values) == 0:
+        return np.full(len(values), -1, np.int64), np.empty(0)
+    low, high = present_values.min(), present_values.max()
+    if high - low >= 1 << 22 or not (present_values == np.floor(present_values)).all():
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.float64)
+    offset = (present_values - low).astype(np.int64)
+    present = np.zeros(int(high - low) + 1, dtype=bool)
+    present[offset] = True
+    rank = np.cumsum(present) - 1
+    codes = np.full(len(values), -1, np.int64)
+    codes[finite] = rank[offset]
+    return codes, np.flatnonzero(present) + low
+
+
 def ids_to_str(values: np.ndarray) -> pa.Array:
     """Float player ids (NaN for blank) -> string array with nulls.
 
     Ids repeat a lot (a season has ~1,000 players), so only the distinct ones are
     formatted and the strings are gathered by code.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pc.cast(pa.array(np.asarray(uniques).astype(np.int64)), pa.string())
+    codes, uniques = factorize_ids(values)
+    text = pc.cast(pa.array(uniques.astype(np.int64)), pa.string())
     return text.take(pa.array(codes, mask=codes < 0))
 
 
@@ -160,15 +183,14 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
                           + [(1 - h).astype(np.int8) for _, h in roles])
     ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
     # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
-    codes, uniques = pd.factorize(ids[ok], sort=True)
+    codes, uniques = factorize_ids(ids[ok])
     seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
     seen[game[ok % n], away[ok], codes] = True
     g, side, code = np.nonzero(seen)
     # a player's name from the first cell naming them (numpy keeps the last write)
     first = np.empty(len(uniques), dtype=np.int64)
     first[codes[::-1]] = ok[::-1]
-    names = pa.concat_arrays([raw.column(c).combine_chunks() for c in name_cols])
-    player_names = names.take(pa.array(first))
+    player_names = _names_at(raw, name_cols, first, n)
     id_text = [str(int(u)) for u in uniques]
     team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
         pa.array(g)))
@@ -180,6 +202,17 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
         "position": pa.array([positions.get(i) for i in id_text], pa.string()).take(
             pa.array(code)),
     }).cast(schema.ROSTERS)
+
+
+def _names_at(raw: pa.Table, columns: list[str], cells: np.ndarray, n: int) -> pa.Array:
+    """The names at flat cell positions (column k, row r at k * n + r) of `columns`."""
+    column, row = np.divmod(cells, n)
+    out = np.empty(len(cells), dtype=object)
+    for k in np.unique(column):
+        picked = np.flatnonzero(column == k)
+        out[picked] = raw.column(columns[k]).take(pa.array(row[picked])).to_numpy(
+            zero_copy_only=False)
+    return pa.array(out, pa.string(), from_pandas=True)
 
 
 def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
