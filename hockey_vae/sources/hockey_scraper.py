@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
@@ -50,6 +49,7 @@ from hockey_vae.sources.scraper_tables import (
     int_array,
     list_column,
     num,
+    parse_dates,
     parse_strength,
     read_positions,
     rosters_table,
@@ -176,12 +176,12 @@ class _Normaliser:
     def dates(self) -> pa.Array:
         """Game date per row; an unreadable date is null with a Problem."""
         date_codes, date_values = codes(self.raw, "Date")
-        parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
-        unreadable = np.append(parsed.isna().to_numpy(), False)[date_codes] & self.keep
+        parsed = parse_dates(date_values)
+        unreadable = np.append([d is None for d in parsed], False)[date_codes] & self.keep
         if unreadable.any():
             self._report(unreadable, lambda g, c: f"{c} unreadable date(s) left null", "Date",
                          False)
-        days = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
+        days = pa.array(parsed + [None], pa.date32())
         return days.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
 
     def events(self, game_date: pa.Array) -> pa.Table:

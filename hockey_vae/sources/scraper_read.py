@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -101,6 +100,8 @@ def _csv(data: bytes, present: list[str], typed: bool) -> tuple[pa.Table, list[i
 def _coerce(path: Path, table: pa.Table, rows: np.ndarray, problems: list[Problem]
             ) -> pa.Table:
     """Text columns -> their types; a value that is not a number becomes null + a Problem."""
+    import pandas as pd  # only files with bad cells come here
+
     for name in table.column_names:
         typ = COLUMNS[name]
         if pa.types.is_string(typ):

@@ -7,11 +7,11 @@ table of all games at once (numpy/pyarrow, no per-row Python).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -22,7 +22,7 @@ from hockey_vae.sources.base import ParseError, Problem
 
 __all__ = ["LEAGUE", "EVENT_MAP", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
            "int_array", "factorize_ids", "games_table", "rosters_table", "read_positions", "directions",
-           "codes", "lookup", "parse_strength", "row_problems"]
+           "codes", "lookup", "parse_dates", "parse_strength", "row_problems"]
 
 LEAGUE = "NHL"
 
@@ -72,6 +72,8 @@ def factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.full(len(values), -1, np.int64), np.empty(0)
     low, high = present_values.min(), present_values.max()
     if high - low >= 1 << 22 or not (present_values == np.floor(present_values)).all():
+        import pandas as pd  # odd ids only: ingest otherwise never loads pandas
+
         codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
         return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.float64)
     offset = (present_values - low).astype(np.int64)
@@ -220,27 +222,84 @@ def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
 
     Later seasons (and later files) win when a player's listed position changed.
     """
-    frames = []
+    found: list[tuple[float, int, float, str]] = []  # (season, file order, id, position)
     for order, path in enumerate(expand_paths(paths, (".parquet",))):
         try:
-            df = pq.read_table(path).to_pandas()
+            table = pq.read_table(path)
         except (pa.ArrowException, OSError) as err:
             raise ParseError(path, f"unreadable roster Parquet: {err}") from err
-        if "player_id" not in df or "position_code" not in df:
+        if "player_id" not in table.column_names or "position_code" not in table.column_names:
             raise ParseError(path, "roster file needs columns 'player_id' and 'position_code'",
                              field="position_code")
-        season = df["season"] if "season" in df else pd.Series(-1, index=df.index)
-        frames.append(pd.DataFrame({"player_id": df["player_id"], "pos": df["position_code"],
-                                    "season": pd.to_numeric(season, errors="coerce"),
-                                    "order": order}))
-    if not frames:
-        return {}
-    df = pd.concat(frames).dropna(subset=["player_id", "pos"])
-    df = df.sort_values(["season", "order"], kind="stable", na_position="first")
-    df["player_id"] = df["player_id"].astype("int64").astype(str)
-    df["pos"] = df["pos"].astype(str).str.upper().map(_POSITION_MAP)
-    df = df.dropna(subset=["pos"]).drop_duplicates("player_id", keep="last")
-    return dict(zip(df["player_id"], df["pos"], strict=True))
+        ids = _numbers(table.column("player_id"), path, "player_id", coerce=False)
+        seasons = (_numbers(table.column("season"), path, "season", coerce=True)
+                   if "season" in table.column_names else np.full(len(ids), -1.0))
+        found += zip(seasons.tolist(), [order] * len(ids), ids.tolist(),
+                     table.column("position_code").to_pylist(), strict=True)
+    out: dict[str, str] = {}
+    # seasons in order (unknown first), then files; later entries overwrite earlier ones
+    for _, _, pid, pos in sorted(found, key=lambda r: (0, 0.0, r[1]) if np.isnan(r[0])
+                                 else (1, r[0], r[1])):
+        mapped = _POSITION_MAP.get(str(pos).upper()) if pos is not None else None
+        if mapped is not None and not np.isnan(pid):
+            out[str(int(pid))] = mapped
+    return out
+
+
+def _numbers(column: pa.ChunkedArray, path: PathLike, name: str, coerce: bool) -> np.ndarray:
+    """A column as float64 (NaN for null); text that is not a number is NaN under `coerce`,
+    else a ParseError naming the file and field."""
+    try:
+        return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        if not coerce:
+            raise ParseError(path, f"column {name!r} is not numeric: {err}", field=name) from err
+    out = []
+    for value in column.to_pylist():
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(np.nan)
+    return np.array(out, dtype=float)
+
+
+def parse_dates(values: list) -> list[dt.date | None]:
+    """Date strings -> dates (None when unreadable): ISO dates directly, anything else the
+    way pandas reads it."""
+    out: list[dt.date | None] = []
+    odd = []
+    for i, value in enumerate(values):
+        try:
+            out.append(dt.date.fromisoformat(str(value)[:10]) if len(str(value)) == 10
+                       else dt.datetime.fromisoformat(str(value)).date())
+        except ValueError:
+            out.append(None)
+            odd.append(i)
+    if odd:
+        import pandas as pd  # rare formats only
+
+        parsed = pd.to_datetime(pd.Series([values[i] for i in odd], dtype=object),
+                                errors="coerce")
+        for i, stamp in zip(odd, parsed, strict=True):
+            out[i] = None if pd.isna(stamp) else stamp.date()
+    return out
+
+
+def _group_median(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, median of `values` per key)."""
+    order = np.lexsort((values, keys))
+    k, v = keys[order], values[order]
+    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1] if len(k) else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, len(k)])
+    return k[starts], (v[starts + (counts - 1) // 2] + v[starts + counts // 2]) / 2
+
+
+def _lookup_keys(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """values[keys == q] per query (keys sorted and distinct); NaN where absent."""
+    if len(keys) == 0:
+        return np.full(len(query), np.nan)
+    at = np.searchsorted(keys, query).clip(0, len(keys) - 1)
+    return np.where(keys[at] == query, values[at], np.nan)
 
 
 def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.ndarray,
@@ -256,13 +315,13 @@ def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.
     base = (game * 64 + period.clip(0, 31)) * 2
     shooter_key = base + shooter_home.clip(0, 1)
     own_key = base + acting_home.clip(0, 1)
-    sign = pd.Series(x[is_shot]).groupby(shooter_key[is_shot]).median()
-    sign = np.sign(sign[sign != 0])
-    zone_sign = np.sign(pd.Series(x[off]).groupby(own_key[off]).median())
-    keys = pd.Series(own_key)
-    own = keys.map(sign).to_numpy(dtype=float)
-    opp = -(keys ^ 1).map(sign).to_numpy(dtype=float)
-    by_zone = keys.map(zone_sign).to_numpy(dtype=float)
+    shot_keys, shot_median = _group_median(shooter_key[is_shot], x[is_shot])
+    nonzero = shot_median != 0
+    shot_keys, shot_sign = shot_keys[nonzero], np.sign(shot_median[nonzero])
+    zone_keys, zone_median = _group_median(own_key[off], x[off])
+    own = _lookup_keys(shot_keys, shot_sign, own_key)
+    opp = -_lookup_keys(shot_keys, shot_sign, own_key ^ 1)
+    by_zone = _lookup_keys(zone_keys, np.sign(zone_median), own_key)
     out = np.where(np.isnan(own), np.where(np.isnan(opp), by_zone, opp), own)
     out[out == 0] = np.nan
     return np.where(acting_home >= 0, out, np.nan)
