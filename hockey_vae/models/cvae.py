@@ -53,8 +53,9 @@ class CVAEConfig:
 
 
 # Importance sampling scores this many (sample, event, player) logits at a time at most
-# (128 MB of float32), so k is a tensor dimension without unbounded memory.
-SCORE_CHUNK_ELEMENTS = 1 << 25
+# (16 MB of float32: larger chunks fall out of cache and run slower on CPU), so k is a
+# tensor dimension without unbounded memory.
+SCORE_CHUNK_ELEMENTS = 1 << 22
 
 
 def _chunks(total: int, size: int) -> list[int]:
