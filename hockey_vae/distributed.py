@@ -44,8 +44,9 @@ def teardown() -> None:
 
 
 def rank() -> int:
-    """This process's rank (0 without a process group)."""
-    return dist.get_rank() if dist.is_initialized() else 0
+    """This process's rank: the group's, else the launcher's RANK (so it holds after the
+    group has ended, e.g. when the CLI prints), else 0."""
+    return dist.get_rank() if dist.is_initialized() else int(os.environ.get("RANK", "0"))
 
 
 def world_size() -> int:
