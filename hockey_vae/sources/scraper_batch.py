@@ -45,7 +45,8 @@ from hockey_vae.sources.scraper_read import (
 )
 from hockey_vae.sources.scraper_tables import LEAGUE
 
-__all__ = ["Piece", "Collector", "prepare", "parse_batch", "split_season", "BATCH_BYTES"]
+__all__ = ["Piece", "Collector", "prepare", "parse_joined", "parse_batch", "split_season",
+           "BATCH_BYTES"]
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +114,11 @@ def _parse(data: bytes, present: list[str]) -> pa.Table | None:
     return None if bad else table
 
 
-def parse_batch(pieces: list[Piece]) -> list[tuple[pa.Table, np.ndarray, list[Problem]]] | None:
-    """Per piece (raw table, 0-based data rows, problems) from one joined parse of files
-    sharing a header; None when the batch must be read file by file."""
-    header = [h for h in next(csv.reader(io.StringIO(pieces[0].header.decode())))]
+def parse_joined(pieces: list[Piece]) -> tuple[pa.Table, np.ndarray, np.ndarray] | None:
+    """(raw table of all pieces, each row's 0-based data row in its file, rows per piece)
+    from one joined parse of files sharing a header; None when the batch must be read file
+    by file."""
+    header = next(csv.reader(io.StringIO(pieces[0].header.decode())))
     if "" not in header:
         return None  # nothing to prove the rows line up
     present = [c for c in COLUMNS if c in header]
@@ -124,12 +126,20 @@ def parse_batch(pieces: list[Piece]) -> list[tuple[pa.Table, np.ndarray, list[Pr
     counts = np.array([p.rows for p in pieces], dtype=np.int64)
     if table is None or table.num_rows != counts.sum():
         return None
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    rows = np.arange(table.num_rows) - np.repeat(starts, counts)
-    index = table.column("").to_numpy(zero_copy_only=False)
+    rows = np.arange(table.num_rows) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
+    index = table.column("").to_numpy()
     if table.column("").null_count or not np.array_equal(index, rows):
         return None
-    table = complete(table.combine_chunks(), present)
+    return complete(table, present), rows, counts
+
+
+def parse_batch(pieces: list[Piece]) -> list[tuple[pa.Table, np.ndarray, list[Problem]]] | None:
+    """`parse_joined` cut per piece: (raw table, 0-based data rows, problems) each."""
+    joined = parse_joined(pieces)
+    if joined is None:
+        return None
+    table, _, counts = joined
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
     return [(table.slice(s, n), np.arange(n, dtype=np.int64), list(p.problems))
             for p, s, n in zip(pieces, starts.tolist(), counts.tolist(), strict=True)]
 
@@ -248,8 +258,15 @@ class Collector:
         batch, self.batch, self.batch_bytes = self.batch, [], 0
         if not batch:
             return
-        results = parse_batch(batch) or [_careful(p) for p in batch]
-        for piece, result in zip(batch, results, strict=True):
+        joined = parse_joined(batch)
+        if joined is not None:  # the fast path: one table for the whole batch
+            table, rows, counts = joined
+            for piece in batch:
+                self.found(piece.problems)
+            codes = [self._new_game(p.gid, str(p.path)) for p in batch]
+            self._add_rows(table, np.repeat(np.array(codes, np.int64), counts), rows)
+            return
+        for piece, result in zip(batch, [_careful(p) for p in batch], strict=True):
             if isinstance(result, ParseError):
                 self.skip(result)
                 continue
@@ -273,19 +290,28 @@ class Collector:
             self.seen[gid] = str(piece.path)
             self._add_game(gid, str(piece.path), part, part_rows)
 
-    def _add_game(self, gid: str, name: str, table: pa.Table, rows: np.ndarray) -> None:
-        self.game_of.append(np.full(table.num_rows, len(self.game_ids), np.int64))
-        self.tables.append(table)
-        self.rows.append(rows)
+    def _new_game(self, gid: str, name: str) -> int:
         self.names.append(name)
         self.game_ids.append(gid)
+        return len(self.game_ids) - 1
+
+    def _add_rows(self, table: pa.Table, game: np.ndarray, rows: np.ndarray) -> None:
+        self.tables.append(table)
+        self.game_of.append(game)
+        self.rows.append(rows)
+
+    def _add_game(self, gid: str, name: str, table: pa.Table, rows: np.ndarray) -> None:
+        code = self._new_game(gid, name)
+        self._add_rows(table, np.full(table.num_rows, code, np.int64), rows)
 
     def finish(self) -> pa.Table | None:
         """All games as one raw table sorted by game id (names, game_ids sorted alike)."""
         self.flush()
         if not self.tables:
             return None
-        raw = pa.concat_tables(self.tables).combine_chunks()
+        raw = pa.concat_tables(self.tables)  # a chunk per batch (or per careful file)
+        if len(self.tables) > 64:
+            raw = raw.combine_chunks()
         game, rows = np.concatenate(self.game_of), np.concatenate(self.rows)
         order = np.argsort(np.array(self.game_ids, dtype=object), kind="stable")
         rank = np.empty(len(order), np.int64)

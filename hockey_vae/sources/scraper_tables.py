@@ -179,19 +179,25 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
     """
     n = len(game)
     name_cols = ON_ICE_NAMES["home"] + ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
-    ids = np.concatenate([home_ice.T.ravel(), away_ice.T.ravel()]
+    # on-ice cells: only rows where a side's six change (most events repeat the last shift)
+    keep = [_new_rows(ice, game) for ice in (home_ice, away_ice)]
+    ids = np.concatenate([ice[rows, j] for ice, rows in zip((home_ice, away_ice), keep,
+                                                            strict=True) for j in range(6)]
                          + [num(raw, f"{r}_ID") for r, _ in roles])
-    away = np.concatenate([np.zeros(6 * n, np.int8), np.ones(6 * n, np.int8)]
+    cell = np.concatenate([(6 * s + j) * n + rows for s, rows in enumerate(keep)
+                           for j in range(6)]
+                          + [(12 + i) * n + np.arange(n) for i in range(len(roles))])
+    away = np.concatenate([np.full(6 * len(rows), s, np.int8) for s, rows in enumerate(keep)]
                           + [(1 - h).astype(np.int8) for _, h in roles])
     ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
     # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
     codes, uniques = factorize_ids(ids[ok])
     seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
-    seen[game[ok % n], away[ok], codes] = True
+    seen[game[cell[ok] % n], away[ok], codes] = True
     g, side, code = np.nonzero(seen)
     # a player's name from the first cell naming them (numpy keeps the last write)
     first = np.empty(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = ok[::-1]
+    first[codes[::-1]] = cell[ok][::-1]
     player_names = _names_at(raw, name_cols, first, n)
     id_text = [str(int(u)) for u in uniques]
     team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
@@ -204,6 +210,13 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
         "position": pa.array([positions.get(i) for i in id_text], pa.string()).take(
             pa.array(code)),
     }).cast(schema.ROSTERS)
+
+
+def _new_rows(ice: np.ndarray, game: np.ndarray) -> np.ndarray:
+    """Rows whose (n, 6) on-ice ids differ from the previous row's (or start a game)."""
+    same = (ice[1:] == ice[:-1]) | (np.isnan(ice[1:]) & np.isnan(ice[:-1]))
+    repeat = same.all(axis=1) & (game[1:] == game[:-1])
+    return np.flatnonzero(~np.r_[False, repeat])
 
 
 def _names_at(raw: pa.Table, columns: list[str], cells: np.ndarray, n: int) -> pa.Array:
