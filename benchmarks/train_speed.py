@@ -1,20 +1,30 @@
 """Training, evaluation and embedding-export throughput of the default PlayerCVAE on CPU.
 
-Model FLOP utilisation = (model FLOPs per training event x events/s) / (rate of a large
-float32 matrix product timed in the same run, same thread count). FLOPs per event are
-counted with torch.utils.flop_counter on real batches (forward + backward).
+Model FLOP utilisation (MFU) = (model FLOPs per training event x events/s) / (rate of a
+large float32 matrix product timed in the same run, same thread count). FLOPs per event are
+counted with torch.utils.flop_counter on a real batch (forward + backward; the LSTM's
+matmuls added analytically, the counter does not see inside it).
 
-    python benchmarks/train_speed.py --data NHL_DIR --threads 2
+    python benchmarks/train_speed.py --data NHL_DIR --threads 2 [--runs 3] [--quick]
 
-Without --data, a synthetic league is simulated. Writes reports/speed/train_speed.md.
+Every quantity is measured `--runs` times (the machine is shared: the report gives the
+median and the range); the JSON holds the medians under the keys the bars read
+(`train_events_per_s`, `mfu`, `eval_events_per_s`, `embed_events_per_s`,
+`latent_eval_events_per_s_k100`, `matmul_gflops`, `threads`, `commit`), every run, and a
+torch.profiler table of where training time goes. `--quick` shrinks everything (a smoke
+test that `benchmarks/gpu.sh --dry-run` runs). Without --data, a synthetic league is used.
+Writes OUT.json and OUT.md (default reports/speed/train_speed).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -29,35 +39,63 @@ from hockey_vae.features import (
     split_games,
     training_candidates,
 )
-from hockey_vae.ingest import load_tables
-from hockey_vae.models import build_model, default_config
+from hockey_vae.jsonsafe import write_json
+from hockey_vae.models import build_model, cvae, default_config
 from hockey_vae.reporting import git_commit
 from hockey_vae.train import Run, TrainConfig
 
+KEYS = ("train_events_per_s", "mfu", "eval_events_per_s", "embed_events_per_s",
+        "latent_eval_events_per_s_k100", "matmul_gflops")
 
-def matmul_rate(n: int = 2048, repeats: int = 5) -> float:
+
+def matmul_rate(n: int = 2048, repeats: int = 5, device: str = "cpu") -> float:
     """FLOP/s of an n x n float32 matrix product (best of `repeats`)."""
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
     best = float("inf")
     for _ in range(repeats):
+        _sync(device)
         tic = time.perf_counter()
         a @ b
+        _sync(device)
         best = min(best, time.perf_counter() - tic)
     return 2 * n**3 / best
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--data", default=None, help="canonical folder (default: simulate)")
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--train-games", type=int, default=200, help="games timed for training")
-    p.add_argument("--eval-games", type=int, default=100)
-    p.add_argument("--out", default="reports/speed/train_speed.md")
-    args = p.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+def _sync(device: str) -> None:
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _rate(job: Callable[[], int], device: str = "cpu") -> float:
+    """Events per second of one call of `job` (which returns its event count)."""
+    _sync(device)
+    tic = time.perf_counter()
+    n = job()
+    _sync(device)
+    return n / (time.perf_counter() - tic)
+
+
+@dataclasses.dataclass
+class Bench:
+    """Data, encoder and models shared by every run."""
+
+    tables: Any
+    label: str
+    split: dict[str, list[str]]
+    enc: SequenceEncoder
+    batches: list
+    test: Any
+    latent_test: Any
+    eval_games: list[str]
+    device: str
+    cfg: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+
+
+def setup(args: argparse.Namespace) -> Bench:
+    """Load or simulate the data, fit the encoder, encode the timed games."""
     if args.data:
+        from hockey_vae.ingest import load_tables
         tables, label = as_tables(load_tables(args.data)), args.data
     else:
         from hockey_vae.simulate import simulate_league
@@ -65,105 +103,168 @@ def main() -> None:
     split = split_games(tables.games, within_last_season=bool(args.data))
     enc = SequenceEncoder().fit(tables, split["train"])
     train = enc.transform(tables, split["train"][-args.train_games:])
-    test = enc.transform(tables, split["test"][:args.eval_games])
-    cfg_t = TrainConfig()
-    V = len(enc.vocab_)
-    model = build_model("cvae", default_config("cvae", enc), enc)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg_t.lr)
+    cfg = TrainConfig(batch_games=args.batch_games)
+    batches = [b.to(args.device) for b in iterate_batches(train, cfg.batch_games)]
+    eval_games = split["test"][:args.eval_games]
+    return Bench(tables, label, split, enc, batches, enc.transform(tables, eval_games),
+                 enc.transform(tables, split["test"][:args.latent_games]), eval_games,
+                 args.device, cfg)
 
-    def step(batch):
-        cands = training_candidates(batch, cfg_t.train_candidates, V)
+
+def _trainer(bench: Bench, model: Any) -> Callable[[Any], None]:
+    opt = torch.optim.AdamW(model.parameters(), lr=bench.cfg.lr)
+    n_vocab = len(bench.enc.vocab_)
+
+    def step(batch: Any) -> None:
+        cands = training_candidates(batch, bench.cfg.train_candidates, n_vocab)
         out = model(batch, cands)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg_t.grad_clip)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), bench.cfg.grad_clip)
         opt.step()
+    return step
 
-    batches = list(iterate_batches(train, cfg_t.batch_games))
-    model.train()
+
+def flops_per_event(model: Any, step: Callable, batch: Any) -> float:
+    """Training FLOPs per target event: counted ops plus the LSTM's matmuls (fwd + bwd)."""
     with FlopCounterMode(display=False) as counter:
-        step(batches[0])
-    # FlopCounterMode does not see inside torch.lstm: add its matmuls analytically
-    # (forward 2 * 4H * (D_in + H) per event and layer, backward twice that), over all
-    # events of the batch (context-only events run through the LSTM too).
+        step(batch)
     e = model.cfg.encoder
     d_in = e.d_type + e.d_team + e.n_num + (e.d_player if e.history else 0)
     lstm_fwd = sum(2 * 4 * e.hidden * ((d_in if i == 0 else e.hidden) + e.hidden)
                    for i in range(e.layers))
-    n_all = int(batches[0].valid.sum())
-    counted = counter.get_total_flops() / batches[0].n_targets
-    lstm_per_target = 3 * lstm_fwd * n_all / batches[0].n_targets
-    flops_per_event = counted + lstm_per_target
-    step(batches[1])  # warm-up
-    mm_before = matmul_rate()  # timed before and after training: the best is the rate
-    # best of 3 passes over thirds of the batches: contention on the shared machine only
-    # slows a pass down, so the fastest pass is the closest to the machine's own rate
-    train_rate, n = 0.0, 0
-    third = max(1, len(batches) // 3)
-    with flush_denormals():  # as in `fit`
-        for k in range(3):
-            part = batches[k * third:(k + 1) * third]
-            tic = time.perf_counter()
-            for b in part:
-                step(b)
-            m = sum(b.n_targets for b in part)
-            n += m
-            train_rate = max(train_rate, m / (time.perf_counter() - tic))
-    mm = max(mm_before, matmul_rate())
-    mfu = flops_per_event * train_rate / mm
-    epoch_events = enc.transform(tables, split["train"]).n_targets
+    n_all = int(batch.valid.sum())
+    return (counter.get_total_flops() + 3 * lstm_fwd * n_all) / batch.n_targets
 
-    run = Run("cvae", model.eval(), enc, cfg_t, split)
-    lstm = build_model("lstm", default_config("lstm", enc), enc).eval()
-    jobs = {f"evaluate cvae, k={k}, 3 candidate sets":
-            (lambda k=k: len(predict(model, test, n_samples=k, batch_games=16).player))
-            for k in (1, 10, 100)}
-    jobs["evaluate lstm, 3 candidate sets"] = lambda: len(predict(lstm, test, batch_games=16).player)
-    eval_games = split["test"][:args.eval_games]
-    jobs["evaluate lstm, 3 candidate sets, incl. encoding"] = lambda: len(
-        predict(lstm, enc.transform(tables, eval_games), batch_games=16).player)
 
-    def posterior_only() -> int:
-        with torch.no_grad():
-            return sum(len(model.embed(b)[0]) for b in iterate_batches(test, 16))
+def one_run(bench: Bench, model: Any, step: Callable, flops: float) -> dict[str, float]:
+    """Every rate once; the matrix-product rate timed before and after training."""
+    mm = matmul_rate(device=bench.device)
+    with flush_denormals():
+        train = _rate(lambda: [step(b) for b in bench.batches] and sum(
+            b.n_targets for b in bench.batches), bench.device)
+    mm = max(mm, matmul_rate(device=bench.device))
+    model.eval()
+    lstm = build_model("lstm", default_config("lstm", bench.enc), bench.enc).to(bench.device)
+    lstm.eval()
+    run = Run("cvae", model, bench.enc, bench.cfg, bench.split, device=torch.device(bench.device))
+    t, games, dev = bench.tables, bench.eval_games, bench.device
+    out = {
+        "matmul_gflops": mm / 1e9,
+        "train_events_per_s": train,
+        "mfu": flops * train / mm,
+        "eval_events_per_s": _rate(lambda: len(predict(
+            lstm, bench.enc.transform(t, games), batch_games=16, device=dev).player), dev),
+        "eval_encoded_events_per_s": _rate(lambda: len(predict(
+            lstm, bench.test, batch_games=16, device=dev).player), dev),
+        "encode_events_per_s": _rate(lambda: bench.enc.transform(t, games).n_targets, dev),
+        "embed_events_per_s": _rate(lambda: len(embed_events(run, t, games, batch_games=16,
+                                                             device=dev)), dev),
+        "latent_eval_events_per_s_k100": _rate(lambda: len(predict(
+            model, bench.latent_test, n_samples=100, batch_games=16, device=dev).player), dev),
+    }
+    chunk = cvae.SCORE_CHUNK_ELEMENTS
+    try:  # the same scoring one sample at a time: the loop it replaced, same run
+        cvae.SCORE_CHUNK_ELEMENTS = 1
+        out["latent_eval_one_sample_at_a_time_events_per_s_k100"] = _rate(lambda: len(predict(
+            model, bench.latent_test, n_samples=100, batch_games=16, device=dev).player), dev)
+    finally:
+        cvae.SCORE_CHUNK_ELEMENTS = chunk
+    model.train()
+    return out
 
-    jobs["embed: cvae posterior on encoded games"] = posterior_only
-    jobs["encode games (SequenceEncoder.transform)"] = lambda: enc.transform(
-        tables, eval_games).n_targets
-    jobs["embed_events (cvae posterior, incl. encoding)"] = lambda: len(
-        embed_events(run, tables, eval_games, batch_games=16))
-    rates = {}
-    for name, job in jobs.items():  # best of 3: the machine is shared, contention only slows
-        best = 0.0
-        for _ in range(3):
-            tic = time.perf_counter()
-            n_done = job()
-            best = max(best, n_done / (time.perf_counter() - tic))
-        rates[name] = best
 
+def profile_training(step: Callable, batches: list, rows: int = 12) -> list[dict[str, Any]]:
+    """torch.profiler over a few training steps: the ops with the most self time."""
+    from torch.profiler import ProfilerActivity, profile
+
+    activities = [ProfilerActivity.CPU] + (
+        [ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof:
+        for b in batches:
+            step(b)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events) or 1.0
+    top = sorted(events, key=lambda e: e.self_cpu_time_total, reverse=True)[:rows]
+    return [{"op": e.key, "calls": e.count, "self_cpu_ms": e.self_cpu_time_total / 1e3,
+             "share": e.self_cpu_time_total / total} for e in top]
+
+
+def summarise(runs: list[dict[str, float]]) -> tuple[dict[str, float], dict[str, list]]:
+    """(median of each quantity, [min, max] of each) over runs."""
+    keys = runs[0].keys()
+    return ({k: statistics.median(r[k] for r in runs) for k in keys},
+            {k: [min(r[k] for r in runs), max(r[k] for r in runs)] for k in keys})
+
+
+def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> list[str]:
+    """The Markdown report."""
+    med, rng = result["median"], result["range"]
     lines = [
-        "# Training speed of the default PlayerCVAE on CPU", "",
-        f"- command: `python benchmarks/train_speed.py {'--data ' + args.data if args.data else ''}"
-        f" --threads {args.threads}`",
-        f"- data: {label}; {len(batches)} batches of {cfg_t.batch_games} games timed in 3 "
-        f"passes, best pass reported ({n} target events); vocabulary {V}", f"- commit: `{git_commit()}`",
-        f"- torch {torch.__version__}, {args.threads} threads "
-        "(evaluation/embedding rates are the best of 3 repeats: contention on a shared "
-        "machine only lowers a rate, so every rate is a lower bound)", "",
-        "| quantity | value |", "|---|---|",
-        f"| model FLOPs per training event (fwd+bwd) | {flops_per_event / 1e6:.2f} M "
-        f"({counted / 1e6:.2f} M counted by FlopCounterMode + {lstm_per_target / 1e6:.2f} M "
-        "LSTM, analytic) |",
-        f"| training throughput | {train_rate:,.0f} events/s |",
-        f"| achieved model FLOP/s | {flops_per_event * train_rate / 1e9:.1f} GFLOP/s |",
-        f"| 2048x2048 float32 matmul, same run (best before/after) | {mm / 1e9:.1f} GFLOP/s |",
-        f"| model FLOP utilisation (vs matmul) | {100 * mfu:.1f}% |",
-        f"| projected epoch over {epoch_events:,} training events | {epoch_events / train_rate:.0f} s |",
-    ]
-    lines += [f"| {name} | {r:,.0f} events/s |" for name, r in rates.items()]
-    lines += ["", "Config: " + str(dataclasses.asdict(model.cfg)), ""]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines))
+        "# Training and evaluation speed of the default PlayerCVAE", "",
+        f"- command: `{result['command']}`", f"- commit: `{result['commit']}`",
+        f"- data: {bench.label}; training: {len(bench.batches)} batches of "
+        f"{bench.cfg.batch_games} games; evaluation/embedding: {len(bench.eval_games)} test "
+        f"games ({bench.test.n_targets:,} events), k = 100 on {args.latent_games} test games "
+        f"({bench.latent_test.n_targets:,} events); vocabulary {len(bench.enc.vocab_)}",
+        f"- torch {torch.__version__}, device {args.device}, {args.threads} threads, "
+        f"{args.runs} runs (median, range); the machine is shared: rates are noisy, each run "
+        "measures the matmul rate it is compared with",
+        f"- model FLOPs per training event (fwd + bwd): {result['flops_per_event'] / 1e6:.2f} M",
+        "", "| quantity | median | range |", "|---|---|---|"]
+    for k, v in med.items():
+        unit = "" if k == "mfu" else (" GFLOP/s" if k == "matmul_gflops" else " events/s")
+        fmt = (lambda x: f"{100 * x:.1f}%") if k == "mfu" else (lambda x: f"{x:,.1f}" if
+                                                                x < 100 else f"{x:,.0f}")
+        lines.append(f"| {k} | {fmt(v)}{unit} | {fmt(rng[k][0])} - {fmt(rng[k][1])} |")
+    enc_s, pred_s = 1 / med["encode_events_per_s"], 1 / med["eval_encoded_events_per_s"]
+    lines += ["", f"End-to-end LSTM evaluation = encoding + scoring: encoding takes "
+              f"{100 * enc_s / (enc_s + pred_s):.0f}% of it (encoding alone "
+              f"{med['encode_events_per_s']:,.0f} events/s caps the end-to-end rate).", "",
+              "## Where training time goes (torch.profiler, self time, a few steps)", "",
+              "| op | calls | self CPU ms | share |", "|---|---|---|---|"]
+    lines += [f"| `{r['op']}` | {r['calls']} | {r['self_cpu_ms']:.1f} | {100 * r['share']:.1f}% |"
+              for r in result["profile"]]
+    lines += ["", "Config: " + str(result["config"]), ""]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", default=None, help="canonical folder (default: simulate)")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--train-games", type=int, default=200, help="games timed for training")
+    p.add_argument("--batch-games", type=int, default=TrainConfig().batch_games)
+    p.add_argument("--eval-games", type=int, default=127)
+    p.add_argument("--latent-games", type=int, default=12, help="test games scored at k=100")
+    p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
+    p.add_argument("--out", default="reports/speed/train_speed")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.train_games, args.eval_games, args.latent_games, args.runs = 6, 3, 1, 1
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    bench = setup(args)
+    model = build_model("cvae", default_config("cvae", bench.enc), bench.enc).to(args.device)
+    step = _trainer(bench, model.train())
+    flops = flops_per_event(model, step, bench.batches[0])
+    step(bench.batches[-1])  # warm-up
+    runs = [one_run(bench, model, step, flops) for _ in range(args.runs)]
+    med, rng = summarise(runs)
+    command = "python benchmarks/train_speed.py " + " ".join(
+        argv if argv is not None else __import__("sys").argv[1:])
+    result = {"command": command.strip(), "commit": git_commit(), "threads": args.threads,
+              "device": args.device, **{k: med[k] for k in KEYS}, "median": med,
+              "range": rng, "runs": runs, "flops_per_event": flops,
+              "profile": profile_training(step, bench.batches[:5]),
+              "config": dataclasses.asdict(model.cfg)}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_json(result, out.with_suffix(".json"))
+    lines = report(args, bench, result)
+    out.with_suffix(".md").write_text("\n".join(lines))
     print("\n".join(lines))
 
 

@@ -28,11 +28,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:  # pandas loads only where a frame is made (ingest never does)
+    import pandas as pd
 
 __all__ = [
     "expand_paths", "open_binary", "read_text", "atomic_path", "write_parquet",
@@ -306,6 +309,8 @@ def _read_legacy(directory: Path, present: dict[str, Path],
 
 def as_frame(table: pd.DataFrame | pa.Table, name: str = "table") -> pd.DataFrame:
     """`table` as a pandas DataFrame (a pyarrow Table converted); TypeError naming `name`."""
+    import pandas as pd
+
     if isinstance(table, pd.DataFrame):
         return table
     if isinstance(table, pa.Table):

@@ -1,15 +1,18 @@
-"""Device selection and seeding shared by every training loop."""
+"""Device selection, seeding, RNG state and mixed precision shared by every training loop."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
+from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["check_device", "select_device", "seed_everything"]
+__all__ = ["check_device", "select_device", "seed_everything", "rng_state", "set_rng_state",
+           "autocast"]
 
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
@@ -54,3 +57,33 @@ def seed_everything(seed: int) -> torch.Generator:
     torch.manual_seed(seed)
     os.environ.setdefault("PYTHONHASHSEED", str(seed))
     return torch.Generator().manual_seed(seed)
+
+
+def rng_state() -> dict[str, Any]:
+    """Torch, NumPy and Python RNG states as tensors and plain containers (what a
+    `weights_only` checkpoint can hold)."""
+    np_state = np.random.get_state()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {"key": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
+                  "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
+        "python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what `rng_state` returned."""
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state(("MT19937", n["key"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached"]))
+    py = state["python"]
+    random.setstate((py[0], tuple(py[1]), py[2]))
+
+
+def autocast(device: torch.device, bf16: bool) -> contextlib.AbstractContextManager:
+    """bf16 autocast on `device` when `bf16` (CUDA by default; CPU in tests and where it pays),
+    else a no-op context."""
+    if not bf16:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16)

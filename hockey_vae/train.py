@@ -4,7 +4,10 @@ A run folder holds `config.json` (model and train config, split), `checkpoint.pt
 epoch: model + optimizer state, RNG states, early-stopping state), `best.pt` (best
 validation weights) and `metrics.csv` (one row per epoch). Checkpoints contain only
 tensors and plain containers and are read with `torch.load(..., weights_only=True)`.
-Launched under `torchrun`, the loop uses DistributedDataParallel (nccl on GPU, gloo on CPU).
+Launched under `torchrun`, the loop uses DistributedDataParallel (nccl on GPU, gloo on CPU;
+`hockey_vae.distributed`): batches and validation games are sharded over ranks, loss terms
+and validation sums all-reduced, only rank 0 logs and writes (after a barrier), each rank
+checkpoints its own RNG state, and the process group ends with the run.
 """
 
 from __future__ import annotations
@@ -13,17 +16,15 @@ import dataclasses
 import logging
 import math
 import os
-import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
-import torch.distributed as dist
 
+from hockey_vae import distributed
 from hockey_vae.checkpoint import read_checkpoint
 from hockey_vae.divergence import check_batch, check_epoch
 from hockey_vae.evaluate import predict
@@ -48,7 +49,13 @@ from hockey_vae.models import (
 from hockey_vae.progress import bar_disable
 from hockey_vae.resume import FINGERPRINT_KEY, check_model_kind, check_resume, data_fingerprint
 from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
-from hockey_vae.runtime import seed_everything, select_device
+from hockey_vae.runtime import (
+    autocast,
+    rng_state,
+    seed_everything,
+    select_device,
+    set_rng_state,
+)
 from hockey_vae.split_check import check_split
 from hockey_vae.train_config import (
     TrainConfig,
@@ -77,50 +84,24 @@ class Run:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
 
-# -- distributed helpers -------------------------------------------------------------------
-def _dist_setup(device: torch.device) -> tuple[int, int]:
-    """(rank, world size); initialises the process group under torchrun."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    if dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-# -- RNG state as plain tensors/containers (weights_only-safe) ------------------------------
-def _rng_state() -> dict[str, Any]:
-    np_state = np.random.get_state()
-    return {
-        "torch": torch.get_rng_state(),
-        "numpy": {"key": torch.from_numpy(np_state[1].astype(np.int64)), "pos": int(np_state[2]),
-                  "has_gauss": int(np_state[3]), "cached": float(np_state[4])},
-        "python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
-    }
-
-
-def _set_rng_state(state: dict[str, Any]) -> None:
-    torch.set_rng_state(state["torch"])
-    n = state["numpy"]
-    np.random.set_state(("MT19937", n["key"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
-                         n["cached"]))
-    py = state["python"]
-    random.setstate((py[0], tuple(py[1]), py[2]))
-
-
 # -- the loop -------------------------------------------------------------------------------
 def validation_loglik(model: PlayerModel, enc: Any, cfg: TrainConfig,
                       device: torch.device) -> tuple[float, float]:
-    """(mean log-likelihood, top-1) of known players on the validation set."""
-    if enc is None or enc.n_targets == 0:
+    """(mean log-likelihood, top-1) of known players on the validation set; under DDP
+    `enc` is this rank's share of the validation games and the sums are all-reduced, so
+    every rank gets the same numbers."""
+    sums = {"ll": 0.0, "top1": 0.0, "n": 0.0}
+    if enc is not None and enc.n_targets > 0:
+        pred = predict(model, enc, (cfg.val_candidates,), n_samples=cfg.val_samples,
+                       batch_games=cfg.batch_games, device=device, seed=cfg.seed)
+        d = pred.sets[cfg.val_candidates]
+        sel = pred.known & d["in_set"].astype(bool)
+        sums = {"ll": float(d["ll"][sel].sum()), "top1": float(d["top1"][sel].sum()),
+                "n": float(sel.sum())}
+    sums = distributed.all_reduce_sums(sums, device)
+    if sums["n"] == 0:
         return float("nan"), float("nan")
-    pred = predict(model, enc, (cfg.val_candidates,), n_samples=cfg.val_samples,
-                   batch_games=cfg.batch_games, device=device, seed=cfg.seed)
-    d = pred.sets[cfg.val_candidates]
-    sel = pred.known & d["in_set"].astype(bool)
-    if not sel.any():
-        return float("nan"), float("nan")
-    return float(d["ll"][sel].mean()), float(d["top1"][sel].mean())
+    return sums["ll"] / sums["n"], sums["top1"] / sums["n"]
 
 
 @dataclass
@@ -160,11 +141,12 @@ class _Progress:
         return False
 
     def checkpoint(self, meta: dict[str, Any], net: PlayerModel, opt: torch.optim.Optimizer,
-                   epoch: int) -> dict[str, Any]:
-        """The resumable checkpoint after `epoch`."""
+                   epoch: int, rng_ranks: list[dict[str, Any]]) -> dict[str, Any]:
+        """The resumable checkpoint after `epoch`; `rng_ranks`: every rank's RNG state."""
         return {**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
                 "epoch": epoch, "best": self.best, "best_epoch": self.best_epoch,
-                "bad_epochs": self.bad_epochs, "history": self.history, "rng": _rng_state()}
+                "bad_epochs": self.bad_epochs, "history": self.history, "rng": rng_ranks[0],
+                **({"rng_ranks": rng_ranks} if len(rng_ranks) > 1 else {})}
 
 
 @dataclass
@@ -181,17 +163,15 @@ class _Loop:
     n_vocab: int
     rank: int = 0
     world: int = 1
+    bf16: bool = False  # bf16 autocast of the forward pass (default: on CUDA)
 
 
 def _runtime(cfg: TrainConfig) -> tuple[torch.device, int, int]:
-    """(device, rank, world size): threads, device choice, the process group under torchrun."""
+    """(device, rank, world size): threads, device choice, the process group under torchrun
+    (each rank on GPU LOCAL_RANK)."""
     if cfg.num_threads > 0:
         torch.set_num_threads(cfg.num_threads)
-    device = select_device(cfg.device)
-    rank, world = _dist_setup(device)
-    if device.type == "cuda" and world > 1:
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    return device, rank, world
+    return distributed.setup(select_device(cfg.device))
 
 
 def _prepare(t: Any, run_dir: Path | None, model: str, cfg: TrainConfig,
@@ -248,7 +228,9 @@ def _restore(setup: _Setup, run_dir: Path | None, net: PlayerModel,
     progress.start_epoch = int(ckpt["epoch"]) + 1
     progress.best, progress.best_epoch = ckpt["best"], ckpt["best_epoch"]
     progress.bad_epochs, progress.history = ckpt["bad_epochs"], list(ckpt["history"])
-    _set_rng_state(ckpt["rng"])
+    ranks = ckpt.get("rng_ranks")  # each rank resumes its own stream when the world matches
+    world, rank = distributed.world_size(), distributed.rank()
+    set_rng_state(ranks[rank] if ranks is not None and len(ranks) == world else ckpt["rng"])
     if run_dir is not None and (run_dir / BEST).exists():
         progress.best_state = read_checkpoint(run_dir / BEST)["model"]
     return progress
@@ -284,7 +266,7 @@ def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, flo
         batch = next(iterate_batches(train_enc, len(games), games)).to(device)
         batch = simulate_unseen(batch, loop.backoff, cfg.unseen_rate)
         cands = training_candidates(batch, cfg.train_candidates, loop.n_vocab)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+        with autocast(device, loop.bf16):
             out = loop.wrapped(batch, cands)
         opt.zero_grad(set_to_none=True)
         out.loss.backward()
@@ -300,13 +282,17 @@ def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, flo
 
 def _epoch_row(loop: _Loop, epoch: int, sums: dict[str, float], n_events: int,
                seconds: float, val: tuple[float, float]) -> dict[str, Any]:
-    """One row of metrics.csv: mean loss terms, validation score, speed, KL weight."""
-    row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in sums.items()},
+    """One row of metrics.csv: mean loss terms, validation score, speed, KL weight; sums
+    and events are this rank's, all-reduced here, so the row covers every rank."""
+    totals = distributed.all_reduce_sums({**sums, "_events": float(n_events)}, loop.device)
+    n_events = int(totals.pop("_events"))
+    row = {"epoch": epoch, **{k: v / max(n_events, 1) for k, v in totals.items()},
            "val_loglik": val[0], "val_top1": val[1], "seconds": seconds,
-           "train_events_per_s": n_events * loop.world / max(seconds, 1e-9),
+           "train_events": n_events, "train_events_per_s": n_events / max(seconds, 1e-9),
            "kl_weight": float(loop.net.kl_weight)}
-    log.info("%s epoch %d: %s", loop.name, epoch,
-             ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
+    if loop.rank == 0:
+        log.info("%s epoch %d: %s", loop.name, epoch,
+                 ", ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
     return row
 
 
@@ -340,7 +326,8 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
     setup = _prepare(t, run_dir, model, cfg, model_overrides, features, split, resume)
     split, encoder = setup.split, setup.encoder
     train_enc = encoder.transform(t, split["train"])
-    val_enc = encoder.transform(t, split["val"]) if split["val"] else None
+    val_games = distributed.shard(split["val"])  # validation sharded over ranks
+    val_enc = encoder.transform(t, val_games) if val_games else None
 
     net = build_model(model, setup.model_cfg, encoder).to(device)
     check_split(split, ("train", "val") if net.trainable else ("train",),
@@ -357,9 +344,11 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
 
     if not net.trainable:
         net.fit(train_enc)
+        distributed.barrier()
         if writer is not None:
             state = {**meta, "model": net.state_dict(), "epoch": 0}
             writer.save(best=state, checkpoint=state)
+        distributed.teardown()
         return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(), device)
 
     net.prepare(t, split["train"], encoder)  # a no-op but for models that read the tables
@@ -368,7 +357,7 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
     progress = _restore(setup, run_dir, net, opt)
     loop = _Loop(model, net, wrapped, opt, cfg, device,
                  torch.from_numpy(encoder.vocab_.backoff()).to(device), len(encoder.vocab_),
-                 rank, world)
+                 rank, world, bf16=device.type == "cuda")
     for epoch in range(progress.start_epoch, cfg.epochs):
         if progress.bad_epochs >= cfg.patience:
             break
@@ -380,11 +369,14 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
         is_best = progress.update(val_ll, epoch, net)
         progress.history.append(_epoch_row(loop, epoch, sums, n_events, seconds,
                                            (val_ll, val_top1)))
+        rng_ranks = distributed.gather_objects(rng_state())
+        distributed.barrier()  # every rank done with the epoch (and with reading a resume)
         if writer is not None:
             writer.save(best={**meta, "model": progress.best_state, "epoch": epoch}
                         if is_best else None,
-                        checkpoint=progress.checkpoint(meta, net, opt, epoch),
+                        checkpoint=progress.checkpoint(meta, net, opt, epoch, rng_ranks),
                         metrics=pd.DataFrame(progress.history))
+    distributed.teardown()
     net.load_state_dict(progress.best_state)
     net.eval()
     return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(progress.history), device)

@@ -1,12 +1,9 @@
 """The training loop: one step, checkpoints (weights only), resume, load_run, DDP on gloo."""
 
-import os
-import socket
 
 import pandas as pd
 import pytest
 import torch
-import torch.multiprocessing as mp
 from _toy import toy_tables
 
 from hockey_vae.train import TrainConfig, fit, load_run, train_config_from_dict
@@ -104,27 +101,7 @@ def test_lstm_nohist_refuses_history(tables):
         fit(tables, None, "lstm-nohist", train_config=_cfg(), features={"history": True})
 
 
-def _ddp_worker(rank, port, run_dir, out_dir):
-    os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    torch.set_num_threads(1)
-    tables = toy_tables(n_games=16, events_per_game=30, seed=5)
-    run = fit(tables, run_dir, "cvae", model_overrides=CVAE_SMALL,
-              train_config=_cfg(epochs=2, device="cpu"))
-    torch.save(run.model.state_dict(), os.path.join(out_dir, f"rank{rank}.pt"))
-    torch.distributed.destroy_process_group()
-
-
-def test_ddp_gloo_two_processes(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    mp.spawn(_ddp_worker, args=(port, str(tmp_path / "run"), str(tmp_path)), nprocs=2)
-    s0 = torch.load(tmp_path / "rank0.pt", weights_only=True)
-    s1 = torch.load(tmp_path / "rank1.pt", weights_only=True)
-    for k in s0:
-        assert torch.equal(s0[k], s1[k]), k
-    assert len(pd.read_csv(tmp_path / "run" / "metrics.csv")) == 2
+# DDP on gloo (two processes, resume included): tests/test_distributed.py
 
 
 def test_lineup_variant_learns_who_is_on_the_ice_and_round_trips(tmp_path):

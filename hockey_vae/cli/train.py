@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train and print the per-epoch metrics."""
+    from hockey_vae.distributed import is_main
     from hockey_vae.train import fit
 
     set_threads(args.threads)
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     kwargs = cfg.fit_kwargs(args.model)  # checked before the data are read
     result = fit(load_data(args.data), args.out, args.model, resume=args.resume,
                  overwrite=args.overwrite, **kwargs)
+    if not is_main():  # under torchrun only rank 0 prints
+        return 0
     if len(result.history):
         print(result.history.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"run written to {args.out}")

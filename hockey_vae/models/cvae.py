@@ -23,7 +23,7 @@ from hockey_vae.core.distributions import (
     reparameterize,
 )
 from hockey_vae.core.vae import linear_warmup
-from hockey_vae.features import Batch, Candidates
+from hockey_vae.features import NEG_INF, Batch, Candidates
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
 from hockey_vae.models.lstm import (
     ContextEncoder,
@@ -51,6 +51,40 @@ class CVAEConfig:
     decoder_context: bool = True  # False: p(player | z) only, so z must carry the player
     eval_samples: int = 100  # importance samples for the likelihood (k)
     prior_samples: int = 16  # prior samples averaged for p(player | context)
+
+
+# Importance sampling scores this many (sample, event, player) logits at a time at most
+# (16 MB of float32: larger chunks fall out of cache and run slower on CPU), so k is a
+# tensor dimension without unbounded memory.
+SCORE_CHUNK_ELEMENTS = 1 << 22
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    """Sizes of consecutive chunks of at most `size` covering `total`."""
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+def _samples(mu: Tensor, logvar: Tensor, n: int, generator: torch.Generator | None) -> Tensor:
+    """(n, N, d) reparameterised samples, noise drawn one (N, d) sample at a time (the
+    order of n separate `reparameterize` calls, whatever the shape)."""
+    eps = torch.stack([torch.randn(mu.shape, dtype=mu.dtype, device=mu.device,
+                                   generator=generator) for _ in range(n)])
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+def _truth_log_prob(cands: Candidates, logits: Tensor, y: Tensor) -> Tensor:
+    """(S, N) log p(y | z) over the set for (S, N, V) logits; ~NEG_INF when y is no
+    candidate. logit_y - logsumexp(set) without materialising the normalised scores."""
+    pos, in_set = cands.locate(y)
+    if cands.whole:
+        masked = torch.where(cands.valid, logits.float(), NEG_INF)
+    else:
+        shape = (*logits.shape[:-1], cands.index.shape[-1])
+        masked = torch.where(cands.valid, logits.float().gather(-1, cands.index.expand(shape)),
+                             NEG_INF)
+    truth = masked.gather(-1, pos.expand(masked.shape[:-1])[..., None]).squeeze(-1)
+    out = truth - torch.logsumexp(masked, -1)
+    return out if cands.whole else torch.where(in_set, out, torch.full_like(out, NEG_INF))
 
 
 def _mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
@@ -140,36 +174,39 @@ class PlayerCVAE(PlayerModel):
               n_samples: int | None = None,
               generator: torch.Generator | None = None) -> dict[str, SetScores]:
         """Importance-sampled log p(y | context) (posterior proposal, k = n_samples) and
-        log p(. | context) averaged over `cfg.prior_samples` prior samples."""
-        k = self.samples_used(n_samples)
+        log p(. | context) averaged over `cfg.prior_samples` prior samples.
+
+        Samples are a tensor dimension, in chunks of at most `SCORE_CHUNK_ELEMENTS` logits
+        (memory stays bounded); the noise is drawn one sample at a time in the order a
+        one-sample-at-a-time loop draws it, so a seeded generator gives the same result.
+        """
+        k, m = self.samples_used(n_samples), self.cfg.prior_samples
         ctx = self.context(batch)
         y = batch.tgt_player
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         bonus = self.bonus(batch, ctx)
+        chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self.cfg.encoder.n_players))
         log_w: dict[str, list[Tensor]] = {name: [] for name in candidates}
-        for _ in range(k):
-            z = reparameterize(mu_q, lv_q, generator=generator)
+        for size in _chunks(k, chunk):
+            z = _samples(mu_q, lv_q, size, generator)  # (size, N, d_z)
             logits = self.decode(z, ctx, bonus)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
             for name, cands in candidates.items():
-                lp = cands.truth_log_prob(cands.log_softmax(logits), y)
-                log_w[name].append(lp + corr)
-        logp_avg: dict[str, Tensor] = {}
-        m = self.cfg.prior_samples
-        for _ in range(m):
-            z = reparameterize(mu_p, lv_p, generator=generator)
-            logits = self.decode(z, ctx, bonus)
+                log_w[name].append(_truth_log_prob(cands, logits, y) + corr)
+        logp_sum: dict[str, Tensor] = {}
+        for size in _chunks(m, chunk):
+            logits = self.decode(_samples(mu_p, lv_p, size, generator), ctx, bonus)
             for name, cands in candidates.items():
-                lp = cands.log_softmax(logits)
-                logp_avg[name] = lp if name not in logp_avg else torch.logaddexp(logp_avg[name], lp)
+                lp = torch.logsumexp(cands.log_softmax(logits), 0)
+                logp_sum[name] = torch.logaddexp(logp_sum[name], lp) if name in logp_sum else lp
         out = {}
         k_small = max(1, k // 10)
         for name in candidates:
-            w = torch.stack(log_w[name])  # (k, N)
+            w = torch.cat(log_w[name])  # (k, N)
             ll = torch.logsumexp(w, 0) - math.log(k)
             ll_small = torch.logsumexp(w[:k_small], 0) - math.log(k_small)
-            out[name] = SetScores(logp_avg[name] - math.log(m), ll, ll_small)
+            out[name] = SetScores(logp_sum[name] - math.log(m), ll, ll_small)
         return out
 
     @torch.no_grad()

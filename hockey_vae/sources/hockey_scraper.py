@@ -16,12 +16,12 @@ Known quirks of the format handled here (see data/README):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
@@ -37,7 +37,7 @@ from hockey_vae.sources.base import (
     as_parse_error,
     concat_ingested,
 )
-from hockey_vae.sources.scraper_read import game_id_of, read_file
+from hockey_vae.sources.scraper_batch import Collector, Piece, prepare
 from hockey_vae.sources.scraper_tables import (
     EVENT_MAP,
     LEAGUE,
@@ -49,6 +49,7 @@ from hockey_vae.sources.scraper_tables import (
     int_array,
     list_column,
     num,
+    parse_dates,
     parse_strength,
     read_positions,
     rosters_table,
@@ -60,7 +61,9 @@ __all__ = ["read", "EVENT_MAP", "read_positions"]
 log = logging.getLogger(__name__)
 
 
-_READ_THREADS = 2
+_READ_THREADS = 2  # decompress and check files while pyarrow parses
+_AHEAD = 64  # files decompressed ahead of the parser (bounds memory)
+
 
 def _normalise(raw: pa.Table, files: list[str], game_ids: list[str], strict: bool,
                positions: dict[str, str]) -> Ingested:
@@ -173,66 +176,68 @@ class _Normaliser:
     def dates(self) -> pa.Array:
         """Game date per row; an unreadable date is null with a Problem."""
         date_codes, date_values = codes(self.raw, "Date")
-        parsed = pd.to_datetime(pd.Series(date_values, dtype=object), errors="coerce")
-        unreadable = np.append(parsed.isna().to_numpy(), False)[date_codes] & self.keep
+        parsed = parse_dates(date_values)
+        unreadable = np.append([d is None for d in parsed], False)[date_codes] & self.keep
         if unreadable.any():
             self._report(unreadable, lambda g, c: f"{c} unreadable date(s) left null", "Date",
                          False)
-        days = pa.array(list(parsed.dt.date) + [None], pa.date32(), from_pandas=True)
+        days = pa.array(parsed + [None], pa.date32())
         return days.take(pa.array(np.where(date_codes < 0, len(date_values), date_codes)))
 
     def events(self, game_date: pa.Array) -> pa.Table:
-        """The canonical events table of the kept rows, event_idx per game in file order."""
-        raw, game, ah, has_team = self.raw, self.game, self.ah, self.has_team
-        n = raw.num_rows
-        skaters_for, skaters_against = self.view(self.sk_home, self.sk_away)
+        """The canonical events table of the kept rows, event_idx per game in file order.
+
+        Rows are dropped before the columns are built (cheaper than filtering the table).
+        """
+        raw, k = self.raw, np.flatnonzero(self.keep)
+        taken = pa.array(k)
+        game, ah, has_team, period = self.game[k], self.ah[k], self.has_team[k], self.period[k]
+        sk_for, sk_against = self.view(self.sk_home, self.sk_away)
         goals_for, goals_against = self.view(self.score_home, self.score_away)
         no_team = ~has_team[:, None]
-        on_for = list_column(np.where(no_team, np.nan, np.where(
-            ah[:, None], self.home_ice, self.away_ice)), ~has_team)
-        on_against = list_column(np.where(no_team, np.nan, np.where(
-            ah[:, None], self.away_ice, self.home_ice)), ~has_team)
-        team_code = np.where(ah, self.home_code, self.away_code)
-        opp_code = np.where(ah, self.away_code, self.home_code)
-        period_seconds = num(raw, "Seconds_Elapsed")
+        home_ice, away_ice = self.home_ice[k], self.away_ice[k]
+        on_for = list_column(np.where(no_team, np.nan, np.where(ah[:, None], home_ice,
+                                                                 away_ice)), ~has_team)
+        on_against = list_column(np.where(no_team, np.nan, np.where(ah[:, None], away_ice,
+                                                                     home_ice)), ~has_team)
+        team_code = np.where(ah, self.home_code[k], self.away_code[k])
+        opp_code = np.where(ah, self.away_code[k], self.home_code[k])
+        period_seconds = num(raw, "Seconds_Elapsed")[k]
         period_seconds = np.where(np.isfinite(period_seconds), period_seconds, np.nan)
-        season = np.array([f"{g[4:8]}{int(g[4:8]) + 1}" for g in self.game_ids], dtype=object)
+        seasons = [f"{g[4:8]}{int(g[4:8]) + 1}" for g in self.game_ids]
+        ev_codes = self.ev_codes[k]
+        starts = np.r_[0, np.flatnonzero(game[1:] != game[:-1]) + 1]  # grouped by game
+        event_idx = np.arange(len(k)) - np.repeat(starts, np.diff(np.r_[starts, len(k)]))
         events = pa.table({
-            "game_id": pa.array(np.array(self.game_ids, dtype=object)[game], pa.string()),
-            "league": pa.array(np.full(n, LEAGUE, dtype=object), pa.string()),
-            "season": pa.array(season[game], pa.string()),
-            "game_date": game_date,
-            "event_idx": pa.array(np.zeros(n, dtype=np.int32)),
-            "period": int_array(self.period, pa.int8()),
+            "game_id": pa.array(self.game_ids, pa.string()).take(pa.array(game)),
+            "league": pa.repeat(pa.scalar(LEAGUE, pa.string()), len(k)),
+            "season": pa.array(seasons, pa.string()).take(pa.array(game)),
+            "game_date": game_date.take(taken),
+            "event_idx": pa.array(event_idx.astype(np.int32)),
+            "period": int_array(period, pa.int8()),
             "period_seconds": pa.array(period_seconds, pa.float32(), from_pandas=True),
-            "game_seconds": pa.array((self.period - 1) * 1200.0 + period_seconds, pa.float32(),
+            "game_seconds": pa.array((period - 1) * 1200.0 + period_seconds, pa.float32(),
                                      from_pandas=True),
             "event_type": pa.array(self.mapped_values + [None], pa.string()).take(
-                pa.array(np.where(self.ev_codes < 0, len(self.ev_values), self.ev_codes))),
-            "source_event_type": raw.column("Event"),
+                pa.array(np.where(ev_codes < 0, len(self.ev_values), ev_codes))),
+            "source_event_type": raw.column("Event").take(taken),
             "team": self.teams.take(pa.array(team_code, mask=~has_team | (team_code < 0))),
             "opponent": self.teams.take(pa.array(opp_code, mask=~has_team | (opp_code < 0))),
             "is_home": pa.array(ah, pa.bool_(), mask=~has_team),
-            "player_id": ids_to_str(self.p1),
-            "player_name": raw.column("p1_name"),
-            "player2_id": ids_to_str(num(raw, "p2_ID")),
-            "player2_name": raw.column("p2_name"),
-            "x": pa.array(self.x, pa.float32(), from_pandas=True),
-            "y": pa.array(self.y, pa.float32(), from_pandas=True),
-            "goals_for": int_array(goals_for, pa.int16()),
-            "goals_against": int_array(goals_against, pa.int16()),
-            "skaters_for": int_array(skaters_for, pa.int8()),
-            "skaters_against": int_array(skaters_against, pa.int8()),
-            "detail": raw.column("Type"),
+            "player_id": ids_to_str(self.p1[k]),
+            "player_name": raw.column("p1_name").take(taken),
+            "player2_id": ids_to_str(num(raw, "p2_ID")[k]),
+            "player2_name": raw.column("p2_name").take(taken),
+            "x": pa.array(self.x[k], pa.float32(), from_pandas=True),
+            "y": pa.array(self.y[k], pa.float32(), from_pandas=True),
+            "goals_for": int_array(goals_for[k], pa.int16()),
+            "goals_against": int_array(goals_against[k], pa.int16()),
+            "skaters_for": int_array(sk_for[k], pa.int8()),
+            "skaters_against": int_array(sk_against[k], pa.int8()),
+            "detail": raw.column("Type").take(taken),
             "on_ice_for": on_for,
             "on_ice_against": on_against,
-        }).filter(pa.array(self.keep))
-        kept_game = game[self.keep]  # rows are grouped by game already
-        starts = np.r_[0, np.flatnonzero(kept_game[1:] != kept_game[:-1]) + 1]
-        counts = np.diff(np.r_[starts, len(kept_game)])
-        event_idx = np.arange(len(kept_game)) - np.repeat(starts, counts)
-        events = events.set_column(events.schema.get_field_index("event_idx"), "event_idx",
-                                   pa.array(event_idx.astype(np.int32)))
+        })
         return events.cast(schema.EVENTS)
 
     def run(self, positions: dict[str, str]) -> Ingested:
@@ -268,98 +273,75 @@ def read(
     strict: bool = False,
     progress: bool = True,
 ) -> Ingested:
-    """Read hockey_scraper game CSVs (files, directories or globs; .gz transparent).
+    """Read hockey_scraper CSVs: one game per file (the 10-digit game id in the file name)
+    or season files with many games (`Game_Id` and `Date` columns); files, directories or
+    globs; .gz transparent.
 
     `positions`: fastRhockey roster Parquet file(s) giving each player's position; without
     them roster positions are null. Under `strict` the first problem raises ParseError;
     otherwise bad files and rows are skipped and listed in `Ingested.problems` (rows are
-    0-based data rows, as in the file's unnamed index column). Files are read by two
-    threads; the output is sorted by game id and does not depend on the thread timing.
+    0-based data rows, as in the file's unnamed index column). Worker threads decompress
+    and check files while pyarrow parses batches of them in one call; the output is sorted
+    by game id and does not depend on the thread timing.
     """
     files = expand_paths(paths, (".csv",))
     position_map = read_positions(positions) if positions is not None else {}
-    tables: list[pa.Table] = []
-    names: list[str] = []
-    game_ids: list[str] = []
-    seen: dict[str, str] = {}
-    problems: list[Problem] = []
-    cell_problems: list[Problem] = []
-
-    # pyarrow parses without the GIL: two threads read files, results come back in order
+    collector = Collector(strict)
     with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-        loaded = pool.map(_load, files)
-        for path, item in tqdm(zip(files, loaded, strict=True), total=len(files),
-                               desc="hockey_scraper", unit="file",
-                               disable=bar_disable(progress and len(files) >= 2)):
-            if not isinstance(item, ParseError) and item[0] in seen:
-                item = ParseError(path, f"duplicate game {item[0]} already read from "
-                                        f"{seen[item[0]]}", field="game_id")
-            if isinstance(item, ParseError):
-                if strict:
-                    raise item
-                problems.append(item.to_problem())
-                log.warning("skipped %s", item)
-                continue
-            gid, table, rows, found = item
-            if strict and found:
-                raise ParseError(found[0].file, found[0].message, found[0].row, found[0].field)
-            cell_problems += found
-            n = table.num_rows
-            table = table.append_column("_game", pa.array(np.full(n, len(game_ids), np.int64)))
-            table = table.append_column("_row", pa.array(rows))
-            seen[gid] = str(path)
-            game_ids.append(gid)
-            names.append(str(path))
-            tables.append(table)
-    skipped = len(problems)
-    order = sorted(range(len(game_ids)), key=game_ids.__getitem__)
-    if order != list(range(len(game_ids))):  # deterministic output: games sorted by id
-        tables = [tables[i].set_column(tables[i].schema.get_field_index("_game"), "_game",
-                                       pa.array(np.full(tables[i].num_rows, k, np.int64)))
-                  for k, i in enumerate(order)]
-        game_ids = [game_ids[i] for i in order]
-        names = [names[i] for i in order]
-    if not tables:
-        out = Ingested(problems=problems)
+        for item in tqdm(_prepared(pool, files), total=len(files), desc="hockey_scraper",
+                         unit="file", disable=bar_disable(progress and len(files) >= 2)):
+            collector.add(item)
+        raw = collector.finish()
+    if raw is None:
+        out = Ingested(problems=collector.problems + collector.cell_problems)
     else:
-        out = _normalise_safely(tables, names, game_ids, strict, position_map)
-        out.problems = problems + cell_problems + out.problems
-    out.files_read = len(tables) - out.files_skipped  # games that failed to normalise
-    out.files_skipped += skipped
+        out = _normalise_safely(raw, collector.names, collector.game_ids, strict, position_map)
+        out.problems = collector.problems + collector.cell_problems + out.problems
+    out.files_read = len(collector.game_ids) - out.files_skipped  # failed to normalise
+    out.files_skipped += collector.skipped
     from hockey_vae.sources.normalise import normalise  # ids that join across sources
     return normalise(out)
 
 
-def _load(path: Path) -> tuple[str, pa.Table, np.ndarray, list[Problem]] | ParseError:
-    """One file's game id, raw table, data-row numbers and problems, or why it is skipped."""
+def _prepared(pool: ThreadPoolExecutor, files: list[Path]) -> Iterator[Piece | ParseError]:
+    """`prepare` of each file in order, at most `_AHEAD` files decompressed ahead."""
+    pending: deque = deque()
+    for path in files:
+        pending.append(pool.submit(_prepare_safely, path))
+        if len(pending) > _AHEAD:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _prepare_safely(path: Path) -> Piece | ParseError:
     try:
-        gid = game_id_of(path)
-        table, rows, found = read_file(path)
-        if table.num_rows == 0:
-            raise ParseError(path, "header-only file: no events", row=0)
-        return gid, table, rows, found
+        return prepare(path)
     except ParseError as err:
         return err
     except READ_ERRORS as err:
         return as_parse_error(path, err)
 
 
-def _normalise_safely(tables: list[pa.Table], names: list[str], game_ids: list[str],
+def _normalise_safely(raw: pa.Table, names: list[str], game_ids: list[str],
                       strict: bool, positions: dict[str, str]) -> Ingested:
     """`_normalise` of all games at once; if that fails, game by game, so one game that
     cannot be normalised is reported (file named) and the others are kept."""
     try:
-        return _checked(_normalise(pa.concat_tables(tables), names, game_ids, strict,
-                                   positions), names, game_ids, strict)
+        return _checked(_normalise(raw, names, game_ids, strict, positions), names, game_ids,
+                        strict)
     except ParseError:
-        if strict or len(tables) == 1:
+        if strict or len(game_ids) == 1:
             raise
     except (*READ_ERRORS, schema.SchemaError):
-        if strict or len(tables) == 1:
-            raise ParseError(names[0] if len(tables) == 1 else ", ".join(names[:3]),
+        if strict or len(game_ids) == 1:
+            raise ParseError(names[0] if len(game_ids) == 1 else ", ".join(names[:3]),
                              "cannot normalise the game(s)") from None
+    game = raw.column("_game").to_numpy()
+    starts = np.searchsorted(game, np.arange(len(game_ids) + 1))
     parts, failed = [], []
-    for k, (table, name, gid) in enumerate(zip(tables, names, game_ids, strict=True)):
+    for k, (name, gid) in enumerate(zip(names, game_ids, strict=True)):
+        table = raw.slice(starts[k], starts[k + 1] - starts[k])
         table = table.set_column(table.schema.get_field_index("_game"), "_game",
                                  pa.array(np.zeros(table.num_rows, np.int64)))
         try:
@@ -368,7 +350,7 @@ def _normalise_safely(tables: list[pa.Table], names: list[str], game_ids: list[s
         except (ParseError, *READ_ERRORS) as err:
             err = as_parse_error(name, err)
             failed.append(Problem(err.file, err.message, err.row, err.field, fatal=True))
-            log.warning("skipped %s (game %d of %d)", err, k + 1, len(tables))
+            log.warning("skipped %s (game %d of %d)", err, k + 1, len(game_ids))
     out = concat_ingested(parts)
     out.problems += failed
     out.files_skipped += len(failed)

@@ -13,20 +13,20 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from hockey_vae.sources.base import ParseError, Problem, decode, read_bytes
 from hockey_vae.sources.scraper_tables import LEAGUE, ON_ICE, ON_ICE_NAMES
 
-__all__ = ["COLUMNS", "game_id_of", "read_file"]
+__all__ = ["COLUMNS", "REQUIRED", "complete", "game_id_of", "has_game_id", "read_file"]
 
 _SIDES = ("home", "away")
 
 # Columns we read, with their arrow types. Ids are float in the source (blanks).
 COLUMNS: dict[str, pa.DataType] = {
     "": pa.int64(),  # the unnamed row index: a junk value there reveals merged rows
+    "Game_Id": pa.string(),  # season files: the game of each row
     "Date": pa.string(),
     "Period": pa.int64(),
     "Event": pa.string(),
@@ -50,7 +50,7 @@ COLUMNS: dict[str, pa.DataType] = {
     **{c: pa.float64() for s in _SIDES for c in ON_ICE[s]},
     **{c: pa.string() for s in _SIDES for c in ON_ICE_NAMES[s]},
 }
-_REQUIRED = (
+REQUIRED = (
     "Period", "Event", "Seconds_Elapsed", "Strength", "Ev_Team", "Away_Team", "Home_Team",
     "p1_ID", "Away_Score", "Home_Score", "xC", "yC",
 )
@@ -58,7 +58,13 @@ _GAME_ID = re.compile(r"(\d{10})")
 
 
 
+def has_game_id(path: Path) -> bool:
+    """Whether the file name holds a 10-digit NHL game id (one game per file)."""
+    return _GAME_ID.search(path.name) is not None
+
+
 def game_id_of(path: Path) -> str:
+    """`NHL-<10-digit id>` from the file name; ParseError naming the file otherwise."""
     match = _GAME_ID.search(path.name)
     if not match:
         raise ParseError(path, "cannot take the 10-digit NHL game id from the file name",
@@ -94,6 +100,8 @@ def _csv(data: bytes, present: list[str], typed: bool) -> tuple[pa.Table, list[i
 def _coerce(path: Path, table: pa.Table, rows: np.ndarray, problems: list[Problem]
             ) -> pa.Table:
     """Text columns -> their types; a value that is not a number becomes null + a Problem."""
+    import pandas as pd  # only files with bad cells come here
+
     for name in table.column_names:
         typ = COLUMNS[name]
         if pa.types.is_string(typ):
@@ -122,7 +130,7 @@ def read_file(path: Path) -> tuple[pa.Table, np.ndarray, list[Problem]]:
         raise ParseError(path, "empty file")
     text = decode(path, data)  # names the line of a non-UTF-8 byte
     header = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
-    missing = [c for c in _REQUIRED if c not in header]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ParseError(path, f"missing required column(s) {missing}", row=0, field=missing[0])
     present = [c for c in COLUMNS if c in header]
@@ -146,8 +154,13 @@ def read_file(path: Path) -> tuple[pa.Table, np.ndarray, list[Problem]]:
                                            "fields skipped", min(lost), rows=len(skipped)))
     if not typed:
         table = _coerce(path, table, rows, problems)
+    return complete(table, present), rows, problems
+
+
+def complete(table: pa.Table, present: list[str]) -> pa.Table:
+    """All of COLUMNS in order, the ones the file lacks as nulls."""
     n = table.num_rows
     for name, typ in COLUMNS.items():
         if name not in present:
             table = table.append_column(name, pa.nulls(n, typ))
-    return table.select(list(COLUMNS)), rows, problems
+    return table.select(list(COLUMNS))

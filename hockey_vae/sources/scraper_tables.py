@@ -7,11 +7,11 @@ table of all games at once (numpy/pyarrow, no per-row Python).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -21,8 +21,8 @@ from hockey_vae.io import PathLike, expand_paths
 from hockey_vae.sources.base import ParseError, Problem
 
 __all__ = ["LEAGUE", "EVENT_MAP", "ON_ICE", "ON_ICE_NAMES", "ids_to_str", "list_column", "num",
-           "int_array", "games_table", "rosters_table", "read_positions", "directions",
-           "codes", "lookup", "parse_strength", "row_problems"]
+           "int_array", "factorize_ids", "games_table", "rosters_table", "read_positions", "directions",
+           "codes", "lookup", "parse_dates", "parse_strength", "row_problems"]
 
 LEAGUE = "NHL"
 
@@ -60,14 +60,39 @@ _POSITION_MAP = {"C": "C", "L": "LW", "R": "RW", "D": "D", "G": "G",
                  "LW": "LW", "RW": "RW", "LD": "D", "RD": "D", "F": None}
 
 
+def factorize_ids(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float ids (NaN for blank) -> (codes, -1 for blank; sorted distinct ids).
+
+    Player ids are whole numbers within a span of a few hundred thousand, so a dense
+    lookup table does it in linear time; other values go through pandas' hash table.
+    """
+    finite = ~np.isnan(values)
+    present_values = values[finite]
+    if len(present_values) == 0:
+        return np.full(len(values), -1, np.int64), np.empty(0)
+    low, high = present_values.min(), present_values.max()
+    if high - low >= 1 << 22 or not (present_values == np.floor(present_values)).all():
+        import pandas as pd  # odd ids only: ingest otherwise never loads pandas
+
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        return codes.astype(np.int64, copy=False), np.asarray(uniques, dtype=np.float64)
+    offset = (present_values - low).astype(np.int64)
+    present = np.zeros(int(high - low) + 1, dtype=bool)
+    present[offset] = True
+    rank = np.cumsum(present) - 1
+    codes = np.full(len(values), -1, np.int64)
+    codes[finite] = rank[offset]
+    return codes, np.flatnonzero(present) + low
+
+
 def ids_to_str(values: np.ndarray) -> pa.Array:
     """Float player ids (NaN for blank) -> string array with nulls.
 
     Ids repeat a lot (a season has ~1,000 players), so only the distinct ones are
     formatted and the strings are gathered by code.
     """
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pc.cast(pa.array(np.asarray(uniques).astype(np.int64)), pa.string())
+    codes, uniques = factorize_ids(values)
+    text = pc.cast(pa.array(uniques.astype(np.int64)), pa.string())
     return text.take(pa.array(codes, mask=codes < 0))
 
 
@@ -154,21 +179,26 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
     """
     n = len(game)
     name_cols = ON_ICE_NAMES["home"] + ON_ICE_NAMES["away"] + [f"{r}_name" for r, _ in roles]
-    ids = np.concatenate([home_ice.T.ravel(), away_ice.T.ravel()]
+    # on-ice cells: only rows where a side's six change (most events repeat the last shift)
+    keep = [_new_rows(ice, game) for ice in (home_ice, away_ice)]
+    ids = np.concatenate([ice[rows, j] for ice, rows in zip((home_ice, away_ice), keep,
+                                                            strict=True) for j in range(6)]
                          + [num(raw, f"{r}_ID") for r, _ in roles])
-    away = np.concatenate([np.zeros(6 * n, np.int8), np.ones(6 * n, np.int8)]
+    cell = np.concatenate([(6 * s + j) * n + rows for s, rows in enumerate(keep)
+                           for j in range(6)]
+                          + [(12 + i) * n + np.arange(n) for i in range(len(roles))])
+    away = np.concatenate([np.full(6 * len(rows), s, np.int8) for s, rows in enumerate(keep)]
                           + [(1 - h).astype(np.int8) for _, h in roles])
     ok = np.flatnonzero(~np.isnan(ids) & (away <= 1))
     # players as sorted codes; a (game, side, player) bitmap dedupes without sorting rows
-    codes, uniques = pd.factorize(ids[ok], sort=True)
+    codes, uniques = factorize_ids(ids[ok])
     seen = np.zeros((len(game_ids), 2, len(uniques)), dtype=bool)
-    seen[game[ok % n], away[ok], codes] = True
+    seen[game[cell[ok] % n], away[ok], codes] = True
     g, side, code = np.nonzero(seen)
     # a player's name from the first cell naming them (numpy keeps the last write)
     first = np.empty(len(uniques), dtype=np.int64)
-    first[codes[::-1]] = ok[::-1]
-    names = pa.concat_arrays([raw.column(c).combine_chunks() for c in name_cols])
-    player_names = names.take(pa.array(first))
+    first[codes[::-1]] = cell[ok][::-1]
+    player_names = _names_at(raw, name_cols, first, n)
     id_text = [str(int(u)) for u in uniques]
     team = pc.if_else(pa.array(side == 0), home_team.take(pa.array(g)), away_team.take(
         pa.array(g)))
@@ -182,32 +212,107 @@ def rosters_table(raw: pa.Table, game: np.ndarray, game_ids: list[str], home_ice
     }).cast(schema.ROSTERS)
 
 
+def _new_rows(ice: np.ndarray, game: np.ndarray) -> np.ndarray:
+    """Rows whose (n, 6) on-ice ids differ from the previous row's (or start a game)."""
+    same = (ice[1:] == ice[:-1]) | (np.isnan(ice[1:]) & np.isnan(ice[:-1]))
+    repeat = same.all(axis=1) & (game[1:] == game[:-1])
+    return np.flatnonzero(~np.r_[False, repeat])
+
+
+def _names_at(raw: pa.Table, columns: list[str], cells: np.ndarray, n: int) -> pa.Array:
+    """The names at flat cell positions (column k, row r at k * n + r) of `columns`."""
+    column, row = np.divmod(cells, n)
+    out = np.empty(len(cells), dtype=object)
+    for k in np.unique(column):
+        picked = np.flatnonzero(column == k)
+        out[picked] = raw.column(columns[k]).take(pa.array(row[picked])).to_numpy(
+            zero_copy_only=False)
+    return pa.array(out, pa.string(), from_pandas=True)
+
+
 def read_positions(paths: PathLike | Iterable[PathLike]) -> dict[str, str]:
     """player id -> canonical position from fastRhockey roster Parquet files.
 
     Later seasons (and later files) win when a player's listed position changed.
     """
-    frames = []
+    found: list[tuple[float, int, float, str]] = []  # (season, file order, id, position)
     for order, path in enumerate(expand_paths(paths, (".parquet",))):
         try:
-            df = pq.read_table(path).to_pandas()
+            table = pq.read_table(path)
         except (pa.ArrowException, OSError) as err:
             raise ParseError(path, f"unreadable roster Parquet: {err}") from err
-        if "player_id" not in df or "position_code" not in df:
+        if "player_id" not in table.column_names or "position_code" not in table.column_names:
             raise ParseError(path, "roster file needs columns 'player_id' and 'position_code'",
                              field="position_code")
-        season = df["season"] if "season" in df else pd.Series(-1, index=df.index)
-        frames.append(pd.DataFrame({"player_id": df["player_id"], "pos": df["position_code"],
-                                    "season": pd.to_numeric(season, errors="coerce"),
-                                    "order": order}))
-    if not frames:
-        return {}
-    df = pd.concat(frames).dropna(subset=["player_id", "pos"])
-    df = df.sort_values(["season", "order"], kind="stable", na_position="first")
-    df["player_id"] = df["player_id"].astype("int64").astype(str)
-    df["pos"] = df["pos"].astype(str).str.upper().map(_POSITION_MAP)
-    df = df.dropna(subset=["pos"]).drop_duplicates("player_id", keep="last")
-    return dict(zip(df["player_id"], df["pos"], strict=True))
+        ids = _numbers(table.column("player_id"), path, "player_id", coerce=False)
+        seasons = (_numbers(table.column("season"), path, "season", coerce=True)
+                   if "season" in table.column_names else np.full(len(ids), -1.0))
+        found += zip(seasons.tolist(), [order] * len(ids), ids.tolist(),
+                     table.column("position_code").to_pylist(), strict=True)
+    out: dict[str, str] = {}
+    # seasons in order (unknown first), then files; later entries overwrite earlier ones
+    for _, _, pid, pos in sorted(found, key=lambda r: (0, 0.0, r[1]) if np.isnan(r[0])
+                                 else (1, r[0], r[1])):
+        mapped = _POSITION_MAP.get(str(pos).upper()) if pos is not None else None
+        if mapped is not None and not np.isnan(pid):
+            out[str(int(pid))] = mapped
+    return out
+
+
+def _numbers(column: pa.ChunkedArray, path: PathLike, name: str, coerce: bool) -> np.ndarray:
+    """A column as float64 (NaN for null); text that is not a number is NaN under `coerce`,
+    else a ParseError naming the file and field."""
+    try:
+        return pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+        if not coerce:
+            raise ParseError(path, f"column {name!r} is not numeric: {err}", field=name) from err
+    out = []
+    for value in column.to_pylist():
+        try:
+            out.append(float(value))
+        except (TypeError, ValueError):
+            out.append(np.nan)
+    return np.array(out, dtype=float)
+
+
+def parse_dates(values: list) -> list[dt.date | None]:
+    """Date strings -> dates (None when unreadable): ISO dates directly, anything else the
+    way pandas reads it."""
+    out: list[dt.date | None] = []
+    odd = []
+    for i, value in enumerate(values):
+        try:
+            out.append(dt.date.fromisoformat(str(value)[:10]) if len(str(value)) == 10
+                       else dt.datetime.fromisoformat(str(value)).date())
+        except ValueError:
+            out.append(None)
+            odd.append(i)
+    if odd:
+        import pandas as pd  # rare formats only
+
+        parsed = pd.to_datetime(pd.Series([values[i] for i in odd], dtype=object),
+                                errors="coerce")
+        for i, stamp in zip(odd, parsed, strict=True):
+            out[i] = None if pd.isna(stamp) else stamp.date()
+    return out
+
+
+def _group_median(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct keys, median of `values` per key)."""
+    order = np.lexsort((values, keys))
+    k, v = keys[order], values[order]
+    starts = np.r_[0, np.flatnonzero(k[1:] != k[:-1]) + 1] if len(k) else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, len(k)])
+    return k[starts], (v[starts + (counts - 1) // 2] + v[starts + counts // 2]) / 2
+
+
+def _lookup_keys(keys: np.ndarray, values: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """values[keys == q] per query (keys sorted and distinct); NaN where absent."""
+    if len(keys) == 0:
+        return np.full(len(query), np.nan)
+    at = np.searchsorted(keys, query).clip(0, len(keys) - 1)
+    return np.where(keys[at] == query, values[at], np.nan)
 
 
 def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.ndarray,
@@ -223,13 +328,13 @@ def directions(game: np.ndarray, period: np.ndarray, x: np.ndarray, is_shot: np.
     base = (game * 64 + period.clip(0, 31)) * 2
     shooter_key = base + shooter_home.clip(0, 1)
     own_key = base + acting_home.clip(0, 1)
-    sign = pd.Series(x[is_shot]).groupby(shooter_key[is_shot]).median()
-    sign = np.sign(sign[sign != 0])
-    zone_sign = np.sign(pd.Series(x[off]).groupby(own_key[off]).median())
-    keys = pd.Series(own_key)
-    own = keys.map(sign).to_numpy(dtype=float)
-    opp = -(keys ^ 1).map(sign).to_numpy(dtype=float)
-    by_zone = keys.map(zone_sign).to_numpy(dtype=float)
+    shot_keys, shot_median = _group_median(shooter_key[is_shot], x[is_shot])
+    nonzero = shot_median != 0
+    shot_keys, shot_sign = shot_keys[nonzero], np.sign(shot_median[nonzero])
+    zone_keys, zone_median = _group_median(own_key[off], x[off])
+    own = _lookup_keys(shot_keys, shot_sign, own_key)
+    opp = -_lookup_keys(shot_keys, shot_sign, own_key ^ 1)
+    by_zone = _lookup_keys(zone_keys, np.sign(zone_median), own_key)
     out = np.where(np.isnan(own), np.where(np.isnan(opp), by_zone, opp), own)
     out[out == 0] = np.nan
     return np.where(acting_home >= 0, out, np.nan)

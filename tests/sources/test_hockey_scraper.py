@@ -182,12 +182,17 @@ def test_unknown_event_and_out_of_range_coordinates(tmp_path: Path) -> None:
 def test_duplicate_games_and_bad_file_names(tmp_path: Path) -> None:
     write_game(tmp_path / "2018020001.csv", game_rows())
     write_game(tmp_path / "2018020001.csv.gz", game_rows())
+    # no id in the name but Game_Id and Date columns: a season file, its one game a duplicate
     write_game(tmp_path / "game.csv", game_rows())
+    # no id in the name and no Game_Id column: refused, naming the file name
+    write_game(tmp_path / "notes.csv", game_rows(), [h for h in HEADER if h != "Game_Id"])
     out = hockey_scraper.read(tmp_path, progress=False)
     validate_events(out.events)
-    assert out.games.num_rows == 1 and out.files_skipped == 2
-    assert any("duplicate game" in p.message for p in out.problems)
-    assert any(p.field == "file name" for p in out.problems)
+    assert out.games.num_rows == 1 and out.files_skipped == 3
+    duplicates = [Path(p.file).name for p in out.problems if "duplicate game" in p.message]
+    assert sorted(duplicates) == ["2018020001.csv.gz", "game.csv"]
+    [named] = [p for p in out.problems if p.field == "file name"]
+    assert Path(named.file).name == "notes.csv" and "10-digit" in named.message
     with pytest.raises(ParseError, match="duplicate"):
         hockey_scraper.read([tmp_path / "2018020001.csv", tmp_path / "2018020001.csv.gz"],
                             strict=True, progress=False)

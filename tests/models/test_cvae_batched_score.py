@@ -1,0 +1,83 @@
+"""PlayerCVAE.score with samples as a tensor dimension equals the one-sample-at-a-time loop."""
+
+import math
+
+import pytest
+import torch
+from _toy import toy_tables
+
+from hockey_vae.core.distributions import diag_gaussian_log_prob, reparameterize
+from hockey_vae.features import SequenceEncoder, candidate_set, collate, split_games
+from hockey_vae.models import build_model, cvae, default_config
+
+
+def loop_score(model, batch, candidates, k, generator):
+    """The reference: the published loop, one importance / prior sample per iteration."""
+    ctx = model.context(batch)
+    y = batch.tgt_player
+    mu_p, lv_p = model.prior(ctx)
+    mu_q, lv_q = model.posterior(ctx, y)
+    bonus = model.bonus(batch, ctx)
+    log_w = {name: [] for name in candidates}
+    for _ in range(k):
+        z = reparameterize(mu_q, lv_q, generator=generator)
+        logits = model.decode(z, ctx, bonus)
+        corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
+        for name, cands in candidates.items():
+            log_w[name].append(cands.truth_log_prob(cands.log_softmax(logits), y) + corr)
+    logp = {}
+    m = model.cfg.prior_samples
+    for _ in range(m):
+        logits = model.decode(reparameterize(mu_p, lv_p, generator=generator), ctx, bonus)
+        for name, cands in candidates.items():
+            lp = cands.log_softmax(logits)
+            logp[name] = lp if name not in logp else torch.logaddexp(logp[name], lp)
+    out = {}
+    for name in candidates:
+        w = torch.stack(log_w[name])
+        small = max(1, k // 10)
+        out[name] = (logp[name] - math.log(m), torch.logsumexp(w, 0) - math.log(k),
+                     torch.logsumexp(w[:small], 0) - math.log(small))
+    return out
+
+
+@pytest.fixture(scope="module")
+def setup():
+    torch.manual_seed(0)
+    t = toy_tables(n_games=12, seed=5)
+    split = split_games(t.games)
+    enc = SequenceEncoder().fit(t, split["train"])
+    data = enc.transform(t, split["train"])
+    # d_z = 3: N * d_z is no multiple of 16, where one big randn would differ from many
+    cfg = default_config("cvae", enc, {"d_z": 3, "d_hidden": 16, "prior_samples": 5,
+                                       "encoder": {"hidden": 16, "d_context": 16}})
+    model = build_model("cvae", cfg).eval()
+    batch = collate(data, [0, 1])
+    V = len(enc.vocab_)
+    cands = {"all": candidate_set(batch, "all", V),
+             "roster": candidate_set(batch, "roster", V, form="lists"),
+             "on_ice": candidate_set(batch, "on_ice", V, form="lists")}
+    return model, batch, cands
+
+
+@pytest.mark.parametrize("chunk_elements", [1 << 25, 1])  # one chunk; one sample per chunk
+def test_batched_score_equals_the_loop(setup, monkeypatch, chunk_elements):
+    model, batch, cands = setup
+    monkeypatch.setattr(cvae, "SCORE_CHUNK_ELEMENTS", chunk_elements)
+    k = 23
+    with torch.no_grad():
+        want = loop_score(model, batch, cands, k, torch.Generator().manual_seed(7))
+    got = model.score(batch, cands, n_samples=k, generator=torch.Generator().manual_seed(7))
+    for name, (logp, ll, ll_small) in want.items():
+        torch.testing.assert_close(got[name].logp, logp, rtol=1e-5, atol=1e-4)
+        torch.testing.assert_close(got[name].loglik, ll, rtol=1e-5, atol=1e-4)
+        torch.testing.assert_close(got[name].loglik_small, ll_small, rtol=1e-5, atol=1e-4)
+    # a different seed gives different samples: the comparison above is not vacuous
+    other = model.score(batch, cands, n_samples=k, generator=torch.Generator().manual_seed(8))
+    assert not torch.allclose(other["all"].loglik, want["all"][1])
+
+
+def test_chunks_cover_every_sample():
+    assert cvae._chunks(23, 5) == [5, 5, 5, 5, 3]
+    assert cvae._chunks(4, 10) == [4]
+    assert sum(cvae._chunks(100, 7)) == 100
