@@ -343,6 +343,8 @@ def write_frame(df: pd.DataFrame, path: PathLike) -> Path:
 
 def read_frame(path: PathLike) -> pd.DataFrame:
     """A table written by `write_frame` (Parquet or CSV, by suffix), ids kept as strings."""
+    import pandas as pd  # here, not at the top: ingest never needs pandas
+
     suffix = _frame_suffix(path)
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {os.fspath(path)!r}")
