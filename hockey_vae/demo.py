@@ -72,21 +72,45 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
+RESULTS_LEGEND = ("top-1 = share of held-out events whose acting player is the model's first "
+                  "pick; loglik = mean natural-log probability of the true player (higher is "
+                  "better; a uniform guess over a dressed roster of ~19 is -2.94); roster = "
+                  "candidates are the acting team's dressed players, on ice = the players on "
+                  "the ice, sparse = roster events by players in the bottom quarter of "
+                  "training events")
+
+
 def format_results(report: dict) -> str:
-    """Held-out accuracy and log-likelihood per model and candidate set, one line each."""
-    lines = [f"{'model':<12} {'candidates':<8} {'top1':>6} {'top5':>6} {'loglik':>8} {'events':>7}"]
-    for model, sets in report["models"].items():
-        for name in ("all", "roster", "on_ice", "sparse"):
-            r = sets.get(name)
-            if r and r.get("n_events"):
-                lines.append(f"{model:<12} {name:<8} {r['top1']:>6.3f} {r['top5']:>6.3f} "
-                             f"{r['loglik']:>8.3f} {r['n_events']:>7}")
+    """Held-out accuracy and log-likelihood, one line per model, with a one-line legend."""
+    sets = ("roster", "on_ice", "sparse")
+    head = f"{'model':<18}" + "".join(f" {s + ' top-1':>13} {s + ' loglik':>14}" for s in sets)
+    lines = [RESULTS_LEGEND, head]
+    for model, by_set in report["models"].items():
+        cells = []
+        for name in sets:
+            r = by_set.get(name) or {}
+            ok = bool(r.get("n_events"))
+            cells.append(f" {100 * r['top1']:>12.1f}% {r['loglik']:>14.3f}" if ok
+                         else f" {'-':>13} {'-':>14}")
+        lines.append(f"{model.replace('_', '-'):<18}" + "".join(cells))
     # the benchmark probes the first model with embeddings, in the order the models ran
     probed = next((m for m in report["models"] if m in ("cvae", "player_latent")), "latent")
-    for probe in report.get("probe") or []:
-        lines.append(f"{probed} embedding -> true {probe['style']}: held-out R^2 "
-                     f"{probe['r2']:.2f}")
+    probes = report.get("probe") or []
+    if probes:
+        lines.append(f"{probed.replace('_', '-')} per-player embedding -> true style, held-out "
+                     "R^2: " + ", ".join(f"{p['style']} {p['r2']:.2f}" for p in probes))
     return "\n".join(lines)
+
+
+def write_player_embeddings(run_dir: Path, data: Ingested, out: Path) -> Path:
+    """Per-player embeddings (posterior mean emb_* and sd emb_sd_*) of a trained run, over
+    all its games, written to `out` (Parquet or CSV by suffix)."""
+    from hockey_vae.embed import embed_events, embed_players, write_embeddings
+    from hockey_vae.train import load_run
+
+    run = load_run(run_dir)
+    players = embed_players(embed_events(run, data), data.rosters)
+    return write_embeddings(players, out)
 
 
 def latent_probe_stage(data: Ingested, seed: int, epochs: int = 60,

@@ -324,12 +324,15 @@ def test_cli_simulate_league_names_the_ids_and_refuses_a_bad_name(tmp_path, caps
 def test_cli_demo_prints_a_summary(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--seed", "1",
                  "--teams", "4", "--games", "6", "--models", "frequency,uniform"]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "12 games" in text and "home win share" in text and "faceoff" in text
     assert (tmp_path / "data" / "events.parquet").is_file()
     # the model stage ran and reported held-out numbers for the chosen models
-    assert "frequency    roster" in text and "uniform      roster" in text
-    assert (tmp_path / "report" / "player_id.md").is_file()
+    rows = {line.split()[0] for line in text.splitlines() if line.strip()}
+    assert {"frequency", "uniform"} <= rows and "top-1 = share of held-out events" in text
+    assert "INFO" not in captured.err  # training logs only with -v
+    assert (tmp_path / "report" / "player_id.md").is_file() and "files:" in text
     # the player-latent stage printed its probe table with the line saying what R^2 means
     assert "R^2 = share of a true style's variance" in text and "player latent" in text
     assert "shooting" in text.split("[5/5]")[1]

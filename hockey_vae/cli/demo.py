@@ -53,10 +53,12 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
         load_stage,
         simulate_stage,
         summarize,
+        write_player_embeddings,
     )
 
     set_threads(getattr(args, "threads", None))
-    apply_quiet(getattr(args, "quiet", False))
+    # the demo prints its own summary; the training logs only with --verbose
+    apply_quiet(getattr(args, "quiet", False) or not getattr(args, "verbose", False))
     out = Path(args.out)
     config = getattr(args, "config", None)
     load_config(config, defaults=DEMO_CONFIG)  # refuse a bad file before simulating
@@ -84,5 +86,14 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
              "prior, event decoder; fit on the first 80% of games): how well do they recover "
              "the true styles?")
         echo(format_latent_probe(latent_probe_stage(data, args.seed)))
-    echo(f"report: {out / 'report' / 'player_id.md'}; runs: {out / 'report' / 'runs'}")
+    echo("files:")
+    echo(f"  data (canonical tables + true styles): {data_dir}")
+    echo(f"  report (tables, figures): {out / 'report' / 'player_id.md'}")
+    emb_model = next((m for m in ("player-latent", "cvae") if m in models), None)
+    if emb_model:
+        emb = write_player_embeddings(out / "report" / "runs" / emb_model, data,
+                                      out / "embeddings" / "players.parquet")
+        echo(f"  per-player embeddings ({emb_model}): {emb}")
+    echo(f"  run folders (checkpoints; reload with hockey_vae.load): {out / 'report' / 'runs'}")
+    echo("  training logs: rerun as `hockey-vae -v demo`")
     return 0
