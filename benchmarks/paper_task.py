@@ -87,6 +87,21 @@ def _published_md(report: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _add_paper_sections(report: dict, out: Path, n_labels: int) -> None:
+    """Add the published numbers, the label rules and what differs to OUT.json / OUT.md."""
+    report["published"] = PUBLISHED
+    report["paper_task"] = {**RULES, "n_labels_in_data": n_labels}
+    with atomic_path(out.with_name(out.name + ".json")) as tmp:
+        tmp.write_text(dumps_json(report, indent=2))
+    md = out.with_name(out.name + ".md")
+    rules = ["## Label construction", "", *(f"- {k}: {v}" for k, v in RULES.items()),
+             f"- distinct slot labels in the data: {n_labels}", ""]
+    text = md.read_text().rstrip("\n") + "\n\n" + "\n".join(
+        [*_published_md(report), *rules, DIFFERENCES])
+    with atomic_path(md) as tmp:
+        tmp.write_text(text)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="canonical tables folder")
@@ -97,35 +112,39 @@ def main() -> None:
     p.add_argument("--models", default="lstm,cvae", help="comma-separated model names")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--label", default=None, help="data description for the report")
+    p.add_argument("--seed", type=int, default=None, help="training seed (default: the config's)")
+    p.add_argument("--aggregate", nargs="+", default=None, metavar="RUNS",
+                   help="instead of training: the seeds' --runs folders; writes the multi-seed "
+                        "protocol report (hockey-vae benchmark-report) at --out with the "
+                        "published comparison")
     args = p.parse_args()
     import torch
 
     if args.threads:
         torch.set_num_threads(args.threads)
     run_cfg = load_config(args.config)
+    if args.seed is not None:
+        run_cfg = run_cfg.with_train(seed=args.seed)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     run_cfg.check_models(models)
     tables = load_tables(args.data)
     split = training_split(tables.games, run_cfg.train)
     paper = paper_task_tables(tables, split["train"])
-    label = (args.label or args.data) + "; paper task (150-way slot label, train-only ranks)"
+    n_labels = int(paper.rosters["player_id"].nunique())
     command = "python benchmarks/paper_task.py " + shlex.join(sys.argv[1:])
-    report = run_benchmark(paper, args.out, data_label=label, models=models, config=run_cfg,
-                           runs_dir=args.runs, command=command,
-                           title="The paper's 150-way task (home/away x position x rank)")
-    report["published"] = PUBLISHED
-    report["paper_task"] = {**RULES, "n_labels_in_data": int(paper.rosters["player_id"].nunique())}
     out = Path(args.out)
-    with atomic_path(out.with_name(out.name + ".json")) as tmp:
-        tmp.write_text(dumps_json(report, indent=2))
-    md = out.with_name(out.name + ".md")
-    rules = ["## Label construction", "", *(f"- {k}: {v}" for k, v in RULES.items()),
-             f"- distinct slot labels in the data: {report['paper_task']['n_labels_in_data']}",
-             ""]
-    text = md.read_text().rstrip("\n") + "\n\n" + "\n".join(
-        [*_published_md(report), *rules, DIFFERENCES])
-    with atomic_path(md) as tmp:
-        tmp.write_text(text)
+    if args.aggregate:
+        from hockey_vae.reporting.seed_report import aggregate_seeds
+
+        report = aggregate_seeds(args.aggregate, out, reference="lstm", command=command,
+                                 title="The paper's 150-way task (home/away x position x "
+                                       "rank), five seeds")
+    else:
+        label = (args.label or args.data) + "; paper task (150-way slot label, train-only ranks)"
+        report = run_benchmark(paper, out, data_label=label, models=models, config=run_cfg,
+                               runs_dir=args.runs, command=command,
+                               title="The paper's 150-way task (home/away x position x rank)")
+    _add_paper_sections(report, out, n_labels)
     print(json.dumps({m: s.get("all") for m, s in report["models"].items()}))
 
 
