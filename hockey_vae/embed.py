@@ -23,6 +23,7 @@ import torch
 
 from hockey_vae.features import as_tables, flush_denormals, iterate_batches
 from hockey_vae.io import PathLike, atomic_path, read_frame, write_frame
+from hockey_vae.schema import embedding_columns
 
 __all__ = [
     "embed_events",
@@ -97,12 +98,6 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
     ctx = pd.DataFrame(mu[:, d:].astype(np.float32),
                        columns=[f"ctx_{i}" for i in range(width - d)])
     return pd.concat([out, emb, emb_var, ctx], axis=1)
-
-
-def embedding_columns(df: pd.DataFrame) -> list[str]:
-    """The embedding's mean columns (`emb_*`, not the `emb_var_*` / `emb_sd_*` spreads)."""
-    return [c for c in df.columns if c.startswith("emb_")
-            and not c.startswith(("emb_var_", "emb_sd_"))]
 
 
 ACTIVE_UNIT_VARIANCE = 0.01  # a unit whose posterior mean varies less across events is inactive

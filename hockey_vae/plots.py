@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hockey_vae.io import PathLike, as_frame, atomic_path
-from hockey_vae.similar import embedding_columns
+from hockey_vae.schema import embedding_columns
 
 __all__ = ["embedding_map", "rink_plot", "shot_events", "save_figure", "figure_title",
            "SHOT_OUTCOMES"]

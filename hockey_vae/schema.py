@@ -6,10 +6,14 @@ at the end.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "embedding_columns",
     "EVENT_TYPES",
     "POSITIONS",
     "OUTCOMES",
@@ -210,3 +214,15 @@ def validate_rosters(table: pa.Table) -> pa.Table:
     _check_fields(table, ROSTERS, "rosters")
     _check_in(table, "position", POSITIONS, "rosters")
     return table
+
+
+def embedding_columns(frame: Any, prefix: str = "emb_") -> list[str]:
+    """An embedding table's mean columns `<prefix>0, <prefix>1, ...` in index order (not the
+    `emb_var_*` / `emb_sd_*` spreads); ValueError when there are none."""
+    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
+    found = sorted((int(m.group(1)), c) for c in frame.columns if (m := pattern.match(str(c))))
+    if not found:
+        raise ValueError(f"embedding table has no columns named {prefix}0, {prefix}1, ... "
+                         "(pass the output of embed_events / embed_players or `hockey-vae "
+                         "embed`)")
+    return [c for _, c in found]

@@ -19,20 +19,11 @@ import numpy as np
 import pandas as pd
 
 from hockey_vae.io import as_frame
+from hockey_vae.schema import embedding_columns
 
-__all__ = ["similar_players", "find_player", "embedding_columns", "player_embeddings"]
+__all__ = ["similar_players", "find_player", "player_embeddings"]
 
-_MEAN_COLUMN = re.compile(r"^emb_\d+$")
 _SHOWN = ("player_id", "player_name", "team", "position", "n_events")
-
-
-def embedding_columns(players: pd.DataFrame) -> list[str]:
-    """The per-player mean columns `emb_0..emb_{d-1}` (sd/variance columns excluded)."""
-    cols = [c for c in players.columns if _MEAN_COLUMN.match(str(c))]
-    if not cols:
-        raise ValueError("the player table has no embedding columns emb_0, emb_1, ...: "
-                         "pass the output of embed_players or `hockey-vae embed --per-player`")
-    return sorted(cols, key=lambda c: int(c.split("_")[1]))
 
 
 def find_player(players: pd.DataFrame, player: str | int) -> int:

@@ -11,13 +11,12 @@ back.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from hockey_vae.downstream.features import as_frame, require_columns
+from hockey_vae.schema import embedding_columns
 
 __all__ = [
     "embedding_columns",
@@ -31,17 +30,6 @@ __all__ = [
 
 # Position-aware pooling groups for lineups.
 POSITION_GROUPS = {"C": "F", "LW": "F", "RW": "F", "D": "D", "G": "G"}
-
-
-def embedding_columns(frame: pd.DataFrame, prefix: str = "emb_") -> list[str]:
-    """Columns named `<prefix><k>`, ordered by k (ValueError naming the table when none)."""
-    pattern = re.compile(rf"^{re.escape(prefix)}(\d+)$")
-    found = sorted(
-        ((int(m.group(1)), c) for c in frame.columns if (m := pattern.match(str(c)))),
-    )
-    if not found:
-        raise ValueError(f"embedding table has no columns named {prefix}0, {prefix}1, ...")
-    return [c for _, c in found]
 
 
 def _embeddings(table: pd.DataFrame | pa.Table, name: str, key: tuple[str, ...]) -> pd.DataFrame:
