@@ -326,9 +326,8 @@ class CondLogitModel(PlayerModel):
         logits = self.logits(batch)
         out = {}
         for name, cands in candidates.items():
-            kind = "on_ice" if "ice" in name else "roster"
             tok = torch.zeros_like(logits)
-            tok[:, :N_SPECIAL] = unseen_counts(batch, kind).log()
+            tok[:, :N_SPECIAL] = unseen_counts(batch, name).log()  # "all": the roster's counts
             logp = cands.log_softmax(logits + tok)
             out[name] = SetScores(logp, cands.truth_log_prob(logp, batch.tgt_player), None)
         return out
