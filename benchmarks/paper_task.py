@@ -138,7 +138,7 @@ def main() -> None:
 
         report = aggregate_seeds(args.aggregate, out, reference="lstm", command=command,
                                  title="The paper's 150-way task (home/away x position x "
-                                       "rank), five seeds")
+                                       "rank)")
     else:
         label = (args.label or args.data) + "; paper task (150-way slot label, train-only ranks)"
         report = run_benchmark(paper, out, data_label=label, models=models, config=run_cfg,
