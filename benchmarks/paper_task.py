@@ -66,7 +66,7 @@ DIFFERENCES = """## What differs between the setups
   the cold-start tokens); `roster` restricts to the acting team's slots in that game. If the
   published model did not know the acting side, its 150-way task was harder than ours.
 - **What the numbers average over.** Ours: every test event with an acting player whose slot
-  was seen in training, one seed, the LSTM's exact softmax and the CVAE's importance-sampled
+  was seen in training, the seed mean (one seed per training run; the aggregate averages five, with paired intervals above), the LSTM's exact softmax and the CVAE's importance-sampled
   likelihood (k in the header). The published table gives one number per model; we could
   not find seeds, intervals or the event set it averages over, so the comparison is of
   magnitudes, not a paired test.
