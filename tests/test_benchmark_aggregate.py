@@ -67,6 +67,7 @@ def test_report_has_every_protocol_key(seeds, tmp_path, capsys):
     sets = ["all", "roster", "on_ice"]
     assert r["reference"] == "lstm" and r["test_season"] == "20212022"
     assert r["leak_checks"] == {"shuffled_slots": {"gain": 0.001}}
+    assert "latent_model" not in r  # no model with player latents among these runs
     for m in models:
         for c in sets:
             assert set(r["models"][m][c]) >= {"top1", "top5", "loglik", "n_events"}
@@ -149,3 +150,21 @@ def test_extra_file_brings_the_style_probe(seeds, tmp_path):
     bad.write_text("{}")
     assert main(["benchmark-report", "--runs", str(runs[0]), "--out", str(out),
                  "--extra", str(bad)]) == 2
+
+
+def test_a_run_with_player_latents_names_the_latent_model(seeds, tmp_path):
+    """`latent_model` is set from the runs themselves when one of them has player-latent."""
+    import shutil
+
+    _, runs = seeds
+    run = tmp_path / "seed0"
+    shutil.copytree(runs[0], run)
+    report = json.loads((run / "benchmark.json").read_text())
+    entry = report["predictions"].pop("cond_logit")
+    report["predictions"]["player_latent"] = entry.replace("cond_logit", "player_latent")
+    (run / "benchmark.json").write_text(json.dumps(report))
+    (run / "predictions" / "cond_logit.parquet").rename(
+        run / "predictions" / "player_latent.parquet")
+    out = tmp_path / "rep"
+    assert main(["benchmark-report", "--runs", str(run), "--out", str(out)]) == 0
+    assert json.loads(out.with_suffix(".json").read_text())["latent_model"] == "player-latent"

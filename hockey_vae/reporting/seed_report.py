@@ -88,6 +88,8 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
             raise FileNotFoundError(f"--leak-checks {path}: no such file")
         report["leak_checks"] = json.loads(path.read_text())
     report.update(_extra_keys(extra))
+    if "latent_model" not in report and LATENT_MODEL_KEY in report.get("models", {}):
+        report["latent_model"] = LATENT_MODEL_KEY.replace("_", "-")
     fig = out.with_name(out.name + "_reliability.png")
     plot_reliability_panels(reliability, fig)
     report["figures"] = [fig.name]
@@ -98,6 +100,7 @@ def aggregate_seeds(run_dirs: Sequence[str | Path], out: str | Path, *,
     return report
 
 
+LATENT_MODEL_KEY = "player_latent"  # the report key of the model whose latents carry the player
 EXTRA_KEYS = ("latent_model", "probe", "probe_coverage", "probe_seeds")
 
 
