@@ -33,7 +33,7 @@ LABELS = {"unseen_later": "unseen, after >= 1 earlier block (the goal)",
 
 
 def _seed_events(run_dir: str, data: Any, work: Path, cfg: Any, seed: int,
-                 split: str = "test") -> pd.DataFrame:
+                 split: str = "test", warmup: bool = False) -> pd.DataFrame:
     """The per-event fold-in frame of one run (cached in WORK)."""
     from hockey_vae.foldin_eval import evaluate_foldin
     from hockey_vae.train import load_run
@@ -45,7 +45,8 @@ def _seed_events(run_dir: str, data: Any, work: Path, cfg: Any, seed: int,
         print(f"reusing {path}", file=sys.stderr)
         return pd.read_parquet(path)
     t0 = time.perf_counter()
-    res = evaluate_foldin(run, data, run.split[split], cfg, seed=seed)
+    res = evaluate_foldin(run, data, run.split[split], cfg, seed=seed,
+                          warmup=run.split["val"] if warmup else ())
     print(f"seed {s}: {time.perf_counter() - t0:.0f} s, {res.n_blocks} blocks",
           file=sys.stderr)
     events = res.events.assign(seed=s, n_blocks=res.n_blocks, k=res.n_samples)
@@ -131,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", default="test", choices=("val", "test"),
                    help="which of each run's games to score (val: for choosing --steps/--lr)")
     p.add_argument("--command", default=None, help="command line to print in the report")
+    p.add_argument("--warmup-val", action="store_true",
+                   help="fit on the run's validation games first (not scored)")
     args = p.parse_args(argv)
+    if args.warmup_val and args.split == "val":
+        p.error("--warmup-val needs --split test")
 
     import torch
 
@@ -144,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     data = as_tables(load_tables(args.data))
     cfg = FoldInConfig(steps=args.steps, lr=args.lr, n_samples=args.samples)
     work = Path(args.work)
-    frames = [_seed_events(r, data, work, cfg, seed=0, split=args.split) for r in args.runs]
+    frames = [_seed_events(r, data, work, cfg, seed=0, split=args.split,
+                           warmup=args.warmup_val) for r in args.runs]
     per_seed = {str(int(f["seed"].iloc[0])): {
         "n_blocks": int(f["n_blocks"].iloc[0]), "k": int(f["k"].iloc[0]),
         "summary": foldin_summary(f, n_boot=args.boot)} for f in frames}
@@ -153,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         "provenance": {"command": args.command or "python benchmarks/foldin.py " + " ".join(
             shlex.quote(a) for a in (argv or sys.argv[1:])), "data": args.data_label,
             "split": f"each run's {args.split} games ({len(games)} games, 10% by date); "
-                     "scored in date order, one block per calendar day",
+                     "scored in date order, one block per calendar day"
+                     + ("; the validation games come first as warm-up blocks (fitted on, not "
+                        "scored)" if args.warmup_val else ""),
             "seeds": [int(s) for s in per_seed], "commit": git_commit(),
             "created_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())},
         "method": (f"Adam, {cfg.steps} steps per block (warm start), lr {cfg.lr}, "

@@ -78,18 +78,27 @@ def _blocks(tables: Any, games: Sequence[str]) -> tuple[list[str], np.ndarray]:
 
 
 def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
-                    config: FoldInConfig | None = None, *, seed: int = 0) -> FoldInResult:
-    """Cold start vs online fold-in on `games` of a trained `player-latent` run (CPU)."""
+                    config: FoldInConfig | None = None, *, warmup: Sequence[str] = (),
+                    seed: int = 0) -> FoldInResult:
+    """Cold start vs online fold-in on `games` of a trained `player-latent` run (CPU).
+
+    `warmup`: games (say, the validation games) placed in the same day blocks and used
+    for fitting the latents but not scored, so players seen there start `games` folded in.
+    """
     cfg = config or FoldInConfig()
     model = run.model
     require_player_latent(model)
     model.to("cpu").eval()
     t = as_tables(tables)
-    ordered, day = _blocks(t, games)
+    both = set(warmup) & set(games)
+    if both:
+        raise ValueError(f"game_id {sorted(both)[0]!r} is both a warm-up and a scored game")
+    ordered, day = _blocks(t, [*warmup, *games])
     enc = run.encoder.transform(t, ordered)
     fr = frozen_rows(model, enc, cfg.candidate_sets, cfg.batch_games)
     k = model.samples_used(cfg.n_samples)
     ev_block = day[fr.game]
+    scored = np.isin(np.asarray(enc.game_ids, dtype=object)[fr.game], list(games))
     n_blocks = int(day.max()) + 1 if len(day) else 0
     appear = _appearances(fr, ev_block, n_blocks)  # (n_blocks, L) bool
     lat = FoldLatents.at_prior(model, fr.level)
@@ -110,7 +119,9 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
             data = [(fr.sets[c].take(past), fr.q[past]) for c in cfg.candidate_sets]
             lat = fit_latents(data, lat, seen, prior, steps=cfg.steps, lr=cfg.lr,
                               n_samples=cfg.fit_samples, generator=gen)
-        now = ev_block == b
+        now = (ev_block == b) & scored
+        if not now.any():
+            continue
         sel = torch.as_tensor(now)
         for c in cfg.candidate_sets:
             cold, fold, n_on = score_rows(fr.sets[c].take(sel), fr.q[sel], lat, seen, k, gen)
@@ -121,6 +132,7 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
         ev_prior[now] = np.where(code >= 0, prior_blocks[np.maximum(code, 0)], -1)
         log.info("fold-in block %d/%d: %d players folded in", b + 1, n_blocks, int(seen.sum()))
     events = _event_frame(enc, fr, ev_block, ev_prior, cols, cfg.candidate_sets)
+    events = events[scored].reset_index(drop=True)
     latents = _latent_frame(fr, lat, appear.sum(0))
     return FoldInResult(events, latents, n_blocks, k)
 

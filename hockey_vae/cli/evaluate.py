@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the earlier days' events, and compare with the cold-start tokens")
     p.add_argument("--fold-in-steps", type=int, default=40, metavar="N",
                    help="Adam steps per day when fitting the fold-in latents (default 40)")
+    p.add_argument("--fold-in-warmup", choices=("none", "val"), default="none",
+                   help="val: fit the fold-in latents on the run's validation games first "
+                        "(not scored), so players seen there start folded in")
     p.add_argument("--fold-in-latents", default=None, metavar="FILE",
                    help="write the fold-in players' final q(u) (mean_i, sd_i) to this Parquet")
     p.set_defaults(func=run)
@@ -98,6 +101,7 @@ def _fold_in(args: argparse.Namespace, r: object, tables: object, games: list) -
 
     res = evaluate_foldin(r, tables, games, FoldInConfig(steps=args.fold_in_steps,
                                                           n_samples=args.samples),
+                          warmup=r.split.get("val", []) if args.fold_in_warmup == "val" else (),
                           seed=args.seed or 0)
     if args.fold_in_latents:
         from hockey_vae.io import atomic_path

@@ -126,7 +126,8 @@ def test_foldin_improves_the_renamed_busy_players_after_their_first_day(renamed)
     assert (first["prior_blocks"] == 0).all()
     # their posteriors sharpened below their position prior's sd
     lat = res.latents.set_index("player_id").loc[list(rename.values())]
-    prior_sd = run.model.prior_log_sd.detach().clamp(-7.0, 3.0).exp()[lat["level"].to_numpy()]
+    level = torch.as_tensor(lat["level"].to_numpy().copy())
+    prior_sd = run.model.prior_log_sd.detach().clamp(-7.0, 3.0).exp()[level]
     sd = lat.filter(like="sd_").to_numpy()
     assert (sd.mean(axis=1) < prior_sd.numpy().mean(axis=1)).all()
 
@@ -170,6 +171,7 @@ def test_evaluate_cli_fold_in_prints_and_writes_latents(renamed, tmp_path, capsy
     lat = tmp_path / "lat.parquet"
     assert main(["evaluate", "--run", str(run.run_dir), "--data", str(data), "--json",
                  "--fold-in", "--fold-in-steps", "20", "--fold-in-latents", str(lat),
+                 "--fold-in-warmup", "val",
                  "--threads", "1", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
     fold = out["fold_in"]
@@ -177,3 +179,19 @@ def test_evaluate_cli_fold_in_prints_and_writes_latents(renamed, tmp_path, capsy
     latents = pd.read_parquet(lat)
     assert set(rename.values()) <= set(latents["player_id"])
     assert np.isfinite(latents.filter(like="mean_").to_numpy()).all()
+
+
+def test_warmup_games_fold_players_in_before_the_scored_games(renamed):
+    run, t, split, rename = renamed
+    dates = t.games.set_index("game_id").loc[split["test"], "game_date"]
+    first_day = dates[dates == dates.min()].index.tolist()
+    rest = [g for g in split["test"] if g not in first_day]
+    res = evaluate_foldin(run, t, rest, FoldInConfig(steps=20), warmup=first_day, seed=0)
+    ev = res.events
+    assert set(ev["game_id"]) == set(rest)
+    ro = t.rosters
+    dressed = set(ro.loc[ro["game_id"].isin(first_day), "player_id"]) & set(rename.values())
+    busy = ev[ev["player_id"].isin(dressed)]
+    assert len(busy) > 20 and (busy["prior_blocks"] >= 1).all()
+    with pytest.raises(ValueError, match="both a warm-up and a scored game"):
+        evaluate_foldin(run, t, rest, warmup=rest[:1])
