@@ -15,7 +15,6 @@ least one earlier block, all unseen, known players and all events, with the unto
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
@@ -143,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     from hockey_vae.features import as_tables
     from hockey_vae.foldin_eval import FoldInConfig, foldin_summary
     from hockey_vae.ingest import load_tables
+    from hockey_vae.jsonsafe import dumps_json
     from hockey_vae.reporting import git_commit
 
     torch.set_num_threads(args.threads)
@@ -155,10 +155,12 @@ def main(argv: list[str] | None = None) -> int:
         "n_blocks": int(f["n_blocks"].iloc[0]), "k": int(f["k"].iloc[0]),
         "summary": foldin_summary(f, n_boot=args.boot)} for f in frames}
     games = frames[0]["game_id"].unique()
+    dates = pd.to_datetime(data.games.set_index("game_id").loc[games, "game_date"])
     report = {
         "provenance": {"command": args.command or "python benchmarks/foldin.py " + " ".join(
             shlex.quote(a) for a in (argv or sys.argv[1:])), "data": args.data_label,
-            "split": f"each run's {args.split} games ({len(games)} games, 10% by date); "
+            "split": f"each run's {args.split} games ({len(games)} games, "
+                     f"{dates.min():%Y-%m-%d} .. {dates.max():%Y-%m-%d}); "
                      "scored in date order, one block per calendar day"
                      + ("; the validation games come first as warm-up blocks (fitted on, not "
                         "scored)" if args.warmup_val else ""),
@@ -172,8 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "paired": _paired(frames, args.boot), "notes": NOTES}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(report, indent=2, allow_nan=False,
-                                                   default=lambda x: None) + "\n")
+    out.with_suffix(".json").write_text(dumps_json(report, indent=2) + "\n")
     out.with_suffix(".md").write_text(_md(report))
     print(out.with_suffix(".md").read_text())
     return 0

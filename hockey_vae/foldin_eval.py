@@ -162,7 +162,7 @@ def _event_frame(enc: Any, fr: Any, ev_block: np.ndarray, ev_prior: np.ndarray,
     for c in sets:
         ok = fr.sets[c].in_set.numpy()
         frame[f"in_set_{c}"] = ok
-        frame[f"n_folded_{c}"] = cols[f"n_folded_{c}"].astype(np.int64)
+        frame[f"n_folded_{c}"] = np.nan_to_num(cols[f"n_folded_{c}"], nan=0).astype(np.int64)
         for p in ("cold", "fold"):
             frame[f"loglik_{p}_{c}"] = np.where(ok, cols[f"loglik_{p}_{c}"], np.nan)
     return frame
