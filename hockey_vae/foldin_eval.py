@@ -3,7 +3,8 @@
 The evaluated games are processed in blocks (one calendar day each, by `game_date`). Before
 block b is scored, every player unseen in training who was listed (dressed, on the ice) or
 acted in blocks < b has his own q(u) fitted on the events of those blocks
-(`hockey_vae.models.latent_foldin`), every network weight frozen; players not yet seen keep
+(`hockey_vae.models.latent_foldin`; with `decoder`, the event decoder's records of those
+games too: `latent_foldin_records`), every network weight frozen; players not yet seen keep
 their position's cold-start token. Each event is scored twice from the same k draws, cold
 start and fold-in, so their difference is paired (exactly 0 where nothing was folded in).
 """
@@ -45,6 +46,7 @@ class FoldInConfig:
     n_samples: int | None = None  # k draws when scoring (None: the model's eval_samples)
     candidate_sets: tuple[str, ...] = FOLD_SETS
     batch_games: int = 8
+    decoder: bool = True  # also the event decoder's records of the earlier games (the ELBO)
 
 
 @dataclass
@@ -109,6 +111,7 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
                                    for p in ("loglik_cold", "loglik_fold", "n_folded")}
     seen = torch.zeros(len(fr.ids), dtype=torch.bool)
     prior_blocks = np.zeros(len(fr.ids), dtype=np.int64)
+    records: list[dict] = []
     ev_prior = np.full(len(ev_block), -1, dtype=np.int64)
     for b in range(n_blocks):
         if b > 0:
@@ -117,8 +120,11 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
             seen |= newly
             past = torch.as_tensor(ev_block < b)
             data = [(fr.sets[c].take(past), fr.q[past]) for c in cfg.candidate_sets]
+            if cfg.decoder:
+                records.append(_records(run, t, ordered, day, b - 1, fr))
             lat = fit_latents(data, lat, seen, prior, steps=cfg.steps, lr=cfg.lr,
-                              n_samples=cfg.fit_samples, generator=gen)
+                              n_samples=cfg.fit_samples, generator=gen,
+                              extra_nll=_decoder_term(model, records, fr.level))
         now = (ev_block == b) & scored
         if not now.any():
             continue
@@ -135,6 +141,27 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
     events = events[scored].reset_index(drop=True)
     latents = _latent_frame(fr, lat, appear.sum(0))
     return FoldInResult(events, latents, n_blocks, k)
+
+
+def _records(run: Any, t: Any, ordered: list[str], day: np.ndarray, b: int, fr: Any
+             ) -> dict:
+    """The event decoder's records of block b's games that involve an unseen player."""
+    from hockey_vae.models.latent_foldin_records import foldin_records
+
+    games = [g for g, d in zip(ordered, day, strict=True) if d == b]
+    cfg = run.model.cfg
+    return foldin_records(t, games, run.encoder.vocab_, pd.Index(fr.ids), cfg.dressed_span,
+                          cfg.decoder_terms)
+
+
+def _decoder_term(model: Any, records: list[dict], level: torch.Tensor) -> Any:
+    """extra_nll for `fit_latents`: decoder_weight x the records' NLL (None without any)."""
+    if not any(records):
+        return None
+    from hockey_vae.models.latent_foldin_records import decoder_nll
+
+    w = float(model.cfg.decoder_weight)
+    return lambda u: w * decoder_nll(model, records, u, level)
 
 
 def _appearances(fr: Any, ev_block: np.ndarray, n_blocks: int) -> np.ndarray:

@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fold-in-warmup", choices=("none", "val"), default="none",
                    help="val: fit the fold-in latents on the run's validation games first "
                         "(not scored), so players seen there start folded in")
+    p.add_argument("--fold-in-no-decoder", action="store_true",
+                   help="fit the fold-in latents on the identification likelihood only, "
+                        "without the event decoder's records (faster)")
     p.add_argument("--fold-in-latents", default=None, metavar="FILE",
                    help="write the fold-in players' final q(u) (mean_i, sd_i) to this Parquet")
     p.set_defaults(func=run)
@@ -99,8 +102,9 @@ def _fold_in(args: argparse.Namespace, r: object, tables: object, games: list) -
     """Run the online fold-in (`--fold-in`) and return its summary for printing / JSON."""
     from hockey_vae.foldin_eval import FoldInConfig, evaluate_foldin, foldin_summary
 
-    res = evaluate_foldin(r, tables, games, FoldInConfig(steps=args.fold_in_steps,
-                                                          n_samples=args.samples),
+    cfg = FoldInConfig(steps=args.fold_in_steps, n_samples=args.samples,
+                       decoder=not args.fold_in_no_decoder)
+    res = evaluate_foldin(r, tables, games, cfg,
                           warmup=r.split.get("val", []) if args.fold_in_warmup == "val" else (),
                           seed=args.seed or 0)
     if args.fold_in_latents:

@@ -23,13 +23,15 @@ Fitting: the ELBO of the events seen so far, sum_t mean_sets log p(y_t | h_t, u)
 prior), where every event that lists a folded-in player counts (he acted: his logit; he did
 not: he is in the softmax denominator). Other candidates sit at their mean logits; the new
 latents are sampled (reparameterised, a few draws per step) and fitted by Adam, warm-started
-from the previous fit. The event decoder's records are not used (see the report).
+from the previous fit. The event decoder's records of the same games (what the player did:
+event kinds, shots, faceoffs, usage) enter through `extra_nll`
+(`hockey_vae.models.latent_foldin_records`), weighted as in training.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -315,9 +317,14 @@ def _folded_of_truth_token(rows: SetRows, on: Tensor) -> Tensor:
 
 def fit_latents(data: Sequence[tuple[SetRows, Tensor]], lat: FoldLatents, active: Tensor,
                 prior: tuple[Tensor, Tensor], *, steps: int = 50, lr: float = 0.05,
-                n_samples: int = 4, generator: torch.Generator | None = None) -> FoldLatents:
+                n_samples: int = 4, generator: torch.Generator | None = None,
+                extra_nll: Callable[[Tensor], Tensor] | None = None) -> FoldLatents:
     """Maximise the ELBO of the events in `data` ([(rows, q)] per candidate set, weighted
-    1 / len(data)) over the active players' q(u), from `lat`; prior (mean, sd) (L, d_u)."""
+    1 / len(data)) over the active players' q(u), from `lat`; prior (mean, sd) (L, d_u).
+
+    `extra_nll(u)`: a further NLL of one draw u (L, d_u), inactive rows at the prior mean
+    (the event decoder's records, `latent_foldin_records.decoder_nll`), averaged over draws.
+    """
     m = lat.m.clone().requires_grad_(True)
     log_s = lat.log_s.clone().requires_grad_(True)
     if steps <= 0 or not bool(active.any()):
@@ -335,6 +342,9 @@ def fit_latents(data: Sequence[tuple[SetRows, Tensor]], lat: FoldLatents, active
         nll = m.new_zeros(())
         for rows, q in used:
             nll = nll + _set_nll(rows, q, u, active) / len(used)
+        if extra_nll is not None:
+            u_p = torch.where(active[:, None], u, prior[0])
+            nll = nll + sum(extra_nll(x) for x in u_p) / n_samples
         kl = kl_divergence(Normal(m[active], log_s[active].exp()), prior_dist).sum()
         (nll + kl).backward()
         opt.step()

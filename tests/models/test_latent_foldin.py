@@ -16,6 +16,7 @@ from hockey_vae.evaluate import predict
 from hockey_vae.features import N_SPECIAL, as_tables
 from hockey_vae.foldin_eval import FoldInConfig, evaluate_foldin, foldin_summary
 from hockey_vae.models.latent_foldin import FoldLatents, fit_latents, frozen_rows, score_rows
+from hockey_vae.models.latent_foldin_records import decoder_nll, foldin_records
 from hockey_vae.models.lstm import LSTMClassifier, LSTMConfig
 from hockey_vae.schema import EVENTS, GAMES, ROSTERS
 from hockey_vae.simulate import simulate_league
@@ -110,7 +111,7 @@ def test_zero_update_foldin_reproduces_the_cold_start_loglik(renamed, kind):
 
 def test_foldin_improves_the_renamed_busy_players_after_their_first_day(renamed):
     run, t, split, rename = renamed
-    res = evaluate_foldin(run, t, split["test"], FoldInConfig(steps=40), seed=0)
+    res = evaluate_foldin(run, t, split["test"], FoldInConfig(steps=40, decoder=False), seed=0)
     assert res.n_blocks >= 3
     ev = res.events
     assert set(rename.values()) <= set(ev.loc[~ev["known"], "player_id"])
@@ -171,7 +172,7 @@ def test_evaluate_cli_fold_in_prints_and_writes_latents(renamed, tmp_path, capsy
     lat = tmp_path / "lat.parquet"
     assert main(["evaluate", "--run", str(run.run_dir), "--data", str(data), "--json",
                  "--fold-in", "--fold-in-steps", "20", "--fold-in-latents", str(lat),
-                 "--fold-in-warmup", "val",
+                 "--fold-in-warmup", "val", "--fold-in-no-decoder",
                  "--threads", "1", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
     fold = out["fold_in"]
@@ -195,3 +196,28 @@ def test_warmup_games_fold_players_in_before_the_scored_games(renamed):
     assert len(busy) > 20 and (busy["prior_blocks"] >= 1).all()
     with pytest.raises(ValueError, match="both a warm-up and a scored game"):
         evaluate_foldin(run, t, rest, warmup=rest[:1])
+
+
+def test_decoder_records_name_the_unseen_players_in_extended_indices(renamed):
+    run, t, split, rename = renamed
+    enc = run.encoder.transform(t, split["test"])
+    fr = frozen_rows(run.model, enc)
+    v = len(run.encoder.vocab_)
+    recs = foldin_records(t, split["test"], run.encoder.vocab_, pd.Index(fr.ids),
+                          run.model.cfg.dressed_span, run.model.cfg.decoder_terms)
+    assert {"types", "shots", "usage"} <= set(recs)
+    named = {fr.ids[int(i) - v] for r in recs.values() for key, x in r.items()
+             if x.dtype == torch.long for i in x.flatten() if i >= v}
+    assert set(rename.values()) <= named
+    lat = FoldLatents.at_prior(run.model, fr.level)
+    nll = decoder_nll(run.model, [recs], lat.m, fr.level)
+    moved = decoder_nll(run.model, [recs], lat.m + 2.0, fr.level)
+    assert torch.isfinite(nll) and not torch.isclose(nll, moved)
+
+
+def test_foldin_with_the_event_decoder_still_beats_the_cold_start(renamed):
+    run, t, split, rename = renamed
+    res = evaluate_foldin(run, t, split["test"], FoldInConfig(steps=40, decoder=True), seed=0)
+    s = foldin_summary(res.events, n_boot=200)
+    assert s["roster"]["unseen_later"]["diff"] > 0.05
+    assert s["roster"]["untouched"]["max_abs_diff"] < 1e-5
