@@ -185,6 +185,10 @@ def frozen_rows(model: torch.nn.Module, enc: EncodedGames, kinds: Sequence[str] 
     from hockey_vae.features import unseen_counts
 
     require_player_latent(model)
+    bad = [k for k in kinds if k not in FOLD_SETS]
+    if bad:
+        raise ValueError(f"fold-in candidate set {bad[0]!r} is not one of {FOLD_SETS} (the "
+                         "sets with a list of named players)")
     model.eval()
     ids, index = _unseen_codes(enc)
     mean, sd = model.latent()

@@ -160,6 +160,8 @@ def test_foldin_refuses_a_model_without_player_latents(renamed):
     lstm = LSTMClassifier(LSTMConfig(n_players=run.model.n_players))
     with pytest.raises(TypeError, match="player-latent"):
         evaluate_foldin(dataclasses.replace(run, model=lstm), t, split["test"])
+    with pytest.raises(ValueError, match="'all' is not one of"):
+        evaluate_foldin(run, t, split["test"], FoldInConfig(candidate_sets=("all",)))
 
 
 def test_evaluate_cli_fold_in_prints_and_writes_latents(renamed, tmp_path, capsys):
