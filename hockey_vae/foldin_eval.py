@@ -115,9 +115,8 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
     ev_prior = np.full(len(ev_block), -1, dtype=np.int64)
     for b in range(n_blocks):
         if b > 0:
-            newly = torch.as_tensor(appear[b - 1])
             prior_blocks += appear[b - 1]
-            seen |= newly
+            seen |= torch.as_tensor(appear[b - 1])
             past = torch.as_tensor(ev_block < b)
             data = [(fr.sets[c].take(past), fr.q[past]) for c in cfg.candidate_sets]
             if cfg.decoder:
@@ -128,19 +127,25 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
         now = (ev_block == b) & scored
         if not now.any():
             continue
-        sel = torch.as_tensor(now)
-        for c in cfg.candidate_sets:
-            cold, fold, n_on = score_rows(fr.sets[c].take(sel), fr.q[sel], lat, seen, k, gen)
-            cols[f"loglik_cold_{c}"][now] = cold.double().numpy()
-            cols[f"loglik_fold_{c}"][now] = fold.double().numpy()
-            cols[f"n_folded_{c}"][now] = n_on.numpy()
-        code = fr.truth_code[sel].numpy()
+        _score_block(fr, now, lat, seen, k, gen, cols)
+        code = fr.truth_code[torch.as_tensor(now)].numpy()
         ev_prior[now] = np.where(code >= 0, prior_blocks[np.maximum(code, 0)], -1)
         log.info("fold-in block %d/%d: %d players folded in", b + 1, n_blocks, int(seen.sum()))
     events = _event_frame(enc, fr, ev_block, ev_prior, cols, cfg.candidate_sets)
     events = events[scored].reset_index(drop=True)
     latents = _latent_frame(fr, lat, appear.sum(0))
     return FoldInResult(events, latents, n_blocks, k)
+
+
+def _score_block(fr: Any, now: np.ndarray, lat: FoldLatents, seen: torch.Tensor, k: int,
+                 gen: torch.Generator, cols: dict[str, np.ndarray]) -> None:
+    """Score the events `now` cold and folded in (same draws) into `cols`, per set."""
+    sel = torch.as_tensor(now)
+    for c in fr.sets:
+        cold, fold, n_on = score_rows(fr.sets[c].take(sel), fr.q[sel], lat, seen, k, gen)
+        cols[f"loglik_cold_{c}"][now] = cold.double().numpy()
+        cols[f"loglik_fold_{c}"][now] = fold.double().numpy()
+        cols[f"n_folded_{c}"][now] = n_on.numpy()
 
 
 def _records(run: Any, t: Any, ordered: list[str], day: np.ndarray, b: int, fr: Any

@@ -159,7 +159,8 @@ def _slot_lists(enc: EncodedGames, batch: Batch, kind: str, index: pd.Index
 
 def _set_rows(model: torch.nn.Module, lists: Tensor, codes: Tensor, batch: Batch, mu: Tensor,
               scale: Tensor, q: Tensor, truth_code: Tensor, log_c: Tensor) -> SetRows:
-    """SetRows of one batch and set from its lists and the full (N, V) logit moments."""
+    """SetRows of one batch and set from its lists and the full (N, V) logit moments (nine
+    parameters: the per-batch tensors `frozen_rows` has already computed once for all sets)."""
     cands = Candidates.from_lists(lists)
     idx, valid = cands.index, cands.valid & ~cands.full[:, None]
     n_ext = max(int((codes >= 0).sum(1).max()) if len(codes) else 0, 1)
@@ -328,6 +329,7 @@ def fit_latents(data: Sequence[tuple[SetRows, Tensor]], lat: FoldLatents, active
 
     `extra_nll(u)`: a further NLL of one draw u (L, d_u), inactive rows at the prior mean
     (the event decoder's records, `latent_foldin_records.decoder_nll`), averaged over draws.
+    Nine parameters: the data, the state and the optimiser's knobs (keywords).
     """
     m = lat.m.clone().requires_grad_(True)
     log_s = lat.log_s.clone().requires_grad_(True)
