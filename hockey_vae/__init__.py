@@ -44,6 +44,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
     "load_run": ("hockey_vae.train", "load_run"),
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "evaluate_foldin": ("hockey_vae.foldin_eval", "evaluate_foldin"),
+    "FoldInConfig": ("hockey_vae.foldin_eval", "FoldInConfig"),
+    "foldin_summary": ("hockey_vae.foldin_eval", "foldin_summary"),
     "run_leak_checks": ("hockey_vae.leak_checks", "run_leak_checks"),
     "paper_task_tables": ("hockey_vae.paper_task", "paper_task_tables"),
     "aggregate_seeds": ("hockey_vae.reporting.seed_report", "aggregate_seeds"),

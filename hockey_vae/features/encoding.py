@@ -92,6 +92,10 @@ class EncodedGames:
     on_ice: np.ndarray
     rosters: np.ndarray
     roster_features: np.ndarray
+    # raw player ids of the same slots (object, None on padding), for fold-in of unseen
+    # players (`hockey_vae.models.latent_foldin`): rosters (R, W), on_ice (E, MAX_ON_ICE)
+    roster_ids: np.ndarray | None = None
+    on_ice_ids: np.ndarray | None = None
 
     @property
     def n_games(self) -> int:
@@ -235,11 +239,13 @@ class SequenceEncoder:
                                    history=bool(feats.history),
                                    on_ice_history=feats.on_ice_history, lineup=feats.lineup)
         on_ice = np.full((len(ev), MAX_ON_ICE), -1, dtype=np.int64)
+        on_ice_ids = np.full((len(ev), MAX_ON_ICE), None, dtype=object)
         if "on_ice_for" in ev.columns:
             rows, ids = explode(ev["on_ice_for"].to_numpy(dtype=object))
             slot = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place in its list
             head = slot < MAX_ON_ICE
             on_ice[rows[head], slot[head]] = to_vocab(ids[head], rows[head])
+            on_ice_ids[rows[head], slot[head]] = ids[head]
         num = (_raw_features(ev) - self.mean_) / self.std_
         return EncodedGames(
             game_ids=gids, offsets=offsets,
@@ -250,6 +256,7 @@ class SequenceEncoder:
             known=target & (player >= N_SPECIAL), player_id=pid,
             player_name=ev["player_name"].to_numpy(dtype=object), team_name=teams,
             roster_row=roster_row, on_ice=on_ice, rosters=rosters, roster_features=per_slot,
+            roster_ids=_padded_ids(roster_raw, rosters.shape), on_ice_ids=on_ice_ids,
         )
 
     def _vocab_lookup(self, ro: pd.DataFrame, games: np.ndarray) -> Any:
@@ -295,6 +302,14 @@ class SequenceEncoder:
             roster_row = pd.MultiIndex.from_tuples(list(roster_key)).get_indexer(
                 pd.MultiIndex.from_arrays([games, teams])).astype(np.int64)
         return roster_row, rosters, roster_raw
+
+
+def _padded_ids(lists: list[list[str]], shape: tuple[int, ...]) -> np.ndarray:
+    """(R, W) object array of raw ids, None on padding, aligned with the vocabulary rosters."""
+    out = np.full(shape, None, dtype=object)
+    for r, lst in enumerate(lists):
+        out[r, :len(lst)] = lst
+    return out
 
 
 def _raw_features(ev: pd.DataFrame) -> np.ndarray:
