@@ -3,7 +3,8 @@ trained integrated `player-latent` run (or the standalone prototype fit on train
 
 Usage: python benchmarks/downstream_suite.py --data DIR --name nhl|synthetic|pwhl
            [--latents-run RUN/player-latent] [--out-dir reports/downstream] [--seed 0]
-           [--n-boot 500] [--stride 4] [--min-games 10] [--no-reid] [--note TEXT ...]
+           [--n-boot 500] [--stride 4] [--min-games 10] [--reid integrated|prototype|none]
+           [--reid-epochs 60] [--reid-run-dir DIR] [--note TEXT ...]
 
 Split: `split_by_date` (earlier seasons and the first 80% of the last season train, 10%
 validation, 10% test, by game); the run's own training games are compared with it and any
@@ -19,6 +20,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -78,7 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n-boot", type=int, default=500)
     ap.add_argument("--stride", type=int, default=4, help="in-game: every k-th training event")
     ap.add_argument("--min-games", type=int, default=10, help="player checks: games per part")
-    ap.add_argument("--no-reid", action="store_true")
+    ap.add_argument("--reid", default="integrated", choices=("integrated", "prototype", "none"),
+                    help="re-identification latents (integrated needs --latents-run)")
+    ap.add_argument("--reid-epochs", type=int, default=60)
+    ap.add_argument("--reid-run-dir", default="", help="where the split-identity run goes "
+                    "(default: a temporary folder)")
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args(argv)
@@ -89,9 +95,14 @@ def main(argv: list[str] | None = None) -> None:
     tables = load(data)
     part = split_by_date(tables["games"])
     table, info, check = latents(args, tables, part)
-    opts = SuiteOptions(n_boot=args.n_boot, seed=args.seed, stride=args.stride,
-                        min_games=args.min_games, reid=not args.no_reid)
-    payload = run_suite(tables, part, table, opts)
+    if args.reid == "integrated" and not args.latents_run:
+        ap.error("--reid integrated needs --latents-run (or use --reid prototype)")
+    with tempfile.TemporaryDirectory() as tmp:
+        opts = SuiteOptions(n_boot=args.n_boot, seed=args.seed, stride=args.stride,
+                            min_games=args.min_games, reid=args.reid,
+                            reid_epochs=args.reid_epochs, latents_run=args.latents_run,
+                            reid_run_dir=args.reid_run_dir or str(Path(tmp) / "reid"))
+        payload = run_suite(tables, part, table, opts)
     cmd = "python benchmarks/downstream_suite.py " + " ".join(
         a for a in (argv if argv is not None else sys.argv[1:]) if a)
     prov = provenance(cmd, f"canonical tables at {args.data}", split="split_by_date: earlier "

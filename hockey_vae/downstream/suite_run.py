@@ -26,14 +26,18 @@ log = logging.getLogger(__name__)
 @dataclass
 class SuiteOptions:
     """Knobs of `run_suite`: bootstrap size, seed, in-game training stride, the rate check's
-    minimum games per part, whether to run re-identification (and its prototype epochs)."""
+    minimum games per part, and re-identification: `reid` "integrated" (a split-identity
+    refit of `latents_run`'s model in `reid_run_dir`, `reid_epochs` at most), "prototype"
+    (the standalone model, `fit_player_table`) or "none"."""
 
     n_boot: int = 500
     seed: int = 0
     stride: int = 4
     min_games: int = 10
-    reid: bool = True
+    reid: str = "integrated"
     reid_epochs: int = 60
+    latents_run: str = ""
+    reid_run_dir: str = ""
 
 
 def _timed(name: str, timings: dict[str, float], fn: Any, *args: Any, **kw: Any) -> Any:
@@ -44,35 +48,48 @@ def _timed(name: str, timings: dict[str, float], fn: Any, *args: Any, **kw: Any)
     return out
 
 
+def _reid_table(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFrame,
+                halves: tuple[list[str], list[str]], opts: SuiteOptions
+                ) -> tuple[pd.DataFrame, dict[str, Any], str]:
+    """(split-identity player table, fit info, source description) per `opts.reid`."""
+    h1, h2 = halves
+    if opts.reid == "integrated":
+        from hockey_vae.downstream.reid_run import fit_split_identity_run
+
+        table, info = fit_split_identity_run(events, rosters, games, h1, h2, opts.latents_run,
+                                             opts.reid_run_dir, epochs=opts.reid_epochs)
+        return table, info, ("the integrated player-latent model refit with the latent run's "
+                             "settings on the last season, each player's second-half games "
+                             "under a separate identity (every 20th game held out for early "
+                             f"stopping; at most {opts.reid_epochs} epochs)")
+    from hockey_vae.downstream.player_checks import split_identities
+    from hockey_vae.downstream.player_tables import fit_player_table
+
+    ev2, ro2 = split_identities(events, rosters, h2)
+    span = "team" if str(games["league"].iloc[0]) == "SIM" else "player"
+    table, info = fit_player_table(ev2, ro2, h1 + h2, epochs=opts.reid_epochs, seed=opts.seed,
+                                   dressed_span=span)
+    return table, info, ("the standalone player-latent prototype (fit_player_table) on the "
+                         "last season, each player's second-half games under a separate "
+                         "identity")
+
+
 def reid_section(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFrame,
                  opts: SuiteOptions) -> dict[str, Any]:
-    """Re-identification across the halves of the last season (`reidentify`), latents from
-    the standalone player-latent prototype fit with each player's halves as two identities
-    (a trained integrated run holds one latent per player, so it cannot be used here)."""
+    """Re-identification across the halves of the last season (`reidentify`): a player's
+    first-half latent against every second-half identity, both directions."""
     from hockey_vae.boxscore import boxscore_rates
-    from hockey_vae.downstream.player_checks import (
-        half_season_games,
-        reidentify,
-        split_identities,
-    )
-    from hockey_vae.downstream.player_tables import fit_player_table
+    from hockey_vae.downstream.player_checks import half_season_games, reidentify
 
     season = str(games["season"].astype(str).max())
     h1, h2 = half_season_games(games, season)
-    ev2, ro2 = split_identities(events, rosters, h2)
-    span = "team" if str(games.get("league", pd.Series(["?"])).iloc[0]) == "SIM" else "player"
-    joint, info = fit_player_table(ev2, ro2, h1 + h2, epochs=opts.reid_epochs, seed=opts.seed,
-                                   dressed_span=span)
+    joint, info, source = _reid_table(events, rosters, games, (h1, h2), opts)
     box1, box2 = boxscore_rates(events, rosters, h1), boxscore_rates(events, rosters, h2)
-    min_games = opts.min_games
-    players = box1.index[box1["games"] >= min_games].intersection(
-        box2.index[box2["games"] >= min_games]).tolist()
+    players = box1.index[box1["games"] >= opts.min_games].intersection(
+        box2.index[box2["games"] >= opts.min_games]).tolist()
     res = reidentify(joint, players)
     return {**res, "season": season, "halves_games": [len(h1), len(h2)],
-            "min_games": min_games, "latent_fit": info,
-            "source": "standalone player-latent prototype (fit_player_table) on the whole "
-                      "last season with each player's second-half games under a separate "
-                      "identity; not the integrated run (one latent per player)"}
+            "min_games": opts.min_games, "latent_fit": info, "source": source}
 
 
 def run_suite(tables: dict[str, pd.DataFrame], part: pd.Series, table: pd.DataFrame,
@@ -93,11 +110,11 @@ def run_suite(tables: dict[str, pd.DataFrame], part: pd.Series, table: pd.DataFr
     player_level: dict[str, Any] = {
         "rates": _timed("rates", timings, rates_section, ev, ro, ga, part, table,
                         min_games=opts.min_games, seed=opts.seed)}
-    if opts.reid:
+    if opts.reid != "none":
         player_level["reid"] = _timed("reid", timings, reid_section, ev, ro, ga, opts)
     else:
         player_level["reid"] = None
-        nulls.add("player_level.reid", "not run (--no-reid)")
+        nulls.add("player_level.reid", "not run (--reid none)")
     payload: dict[str, Any] = {"goals": goals, "outcome": outcome, "player_level": player_level}
     if "players" in tables:
         from hockey_vae.downstream.recovery import recovery

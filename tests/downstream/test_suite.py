@@ -106,7 +106,7 @@ def test_suite_writes_the_issue_keys(run_dir, league_dir, tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.main(["--data", str(league_dir), "--name", "synthetic", "--latents-run", str(run_dir),
-              "--out-dir", str(tmp_path), "--n-boot", "20", "--min-games", "2", "--no-reid"])
+              "--out-dir", str(tmp_path), "--n-boot", "20", "--min-games", "2", "--reid", "none"])
     out = _strict((tmp_path / "synthetic.json").read_text())
     for situation in ("5v5", "all"):
         goals = out["goals"][situation]
@@ -125,3 +125,19 @@ def test_suite_writes_the_issue_keys(run_dir, league_dir, tmp_path):
     assert out["leak_check"]["test_in_run_train"] == 0
     md = (tmp_path / "synthetic.md").read_text()
     assert "## Headline" in md and str(league_dir) not in md
+
+
+def test_integrated_reid_refits_the_run_with_split_identities(run_dir, league_dir, tmp_path):
+    from hockey_vae.downstream.suite_run import SuiteOptions, reid_section
+
+    tables = {n: pd.read_parquet(league_dir / f"{n}.parquet")
+              for n in ("events", "rosters", "games")}
+    opts = SuiteOptions(reid="integrated", reid_epochs=1, latents_run=str(run_dir),
+                        reid_run_dir=str(tmp_path / "reid"), min_games=3)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    res = reid_section(tables["events"], tables["rosters"], tables["games"], opts)
+    torch.set_num_threads(before)
+    assert res["n"] > 10 and res["candidates"] >= res["n"]
+    assert 0.0 <= res["top1"] <= res["top5"] <= 1.0
+    assert res["latent_fit"]["epochs"] == 1 and "integrated" in res["source"]
