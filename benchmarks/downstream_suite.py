@@ -93,6 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = Path(args.data)
     tables = load(data)
+    cmd = "python benchmarks/downstream_suite.py " + " ".join(
+        a for a in (argv if argv is not None else sys.argv[1:]) if a)
+    prov = provenance(cmd, f"canonical tables at {args.data}", split="split_by_date: earlier "
+                      "seasons + first 80% of the last season train, next 10% validation, "
+                      "last 10% test (by game, by date)", seeds=[args.seed])
     part = split_by_date(tables["games"])
     table, info, check = latents(args, tables, part)
     if args.reid == "integrated" and not args.latents_run:
@@ -103,11 +108,6 @@ def main(argv: list[str] | None = None) -> None:
                             reid_epochs=args.reid_epochs, latents_run=args.latents_run,
                             reid_run_dir=args.reid_run_dir or str(Path(tmp) / "reid"))
         payload = run_suite(tables, part, table, opts)
-    cmd = "python benchmarks/downstream_suite.py " + " ".join(
-        a for a in (argv if argv is not None else sys.argv[1:]) if a)
-    prov = provenance(cmd, f"canonical tables at {args.data}", split="split_by_date: earlier "
-                      "seasons + first 80% of the last season train, next 10% validation, "
-                      "last 10% test (by game, by date)", seeds=[args.seed])
     payload = {**prov.to_dict(), "name": args.name, "split_detail": describe_split(
         part, tables["games"]), "latents": info, "leak_check": check, "notes": args.note,
         "n_boot": args.n_boot, **payload}
