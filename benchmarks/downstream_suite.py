@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         opts = SuiteOptions(n_boot=args.n_boot, seed=args.seed, stride=args.stride,
                             min_games=args.min_games, reid=args.reid,
                             reid_epochs=args.reid_epochs, latents_run=args.latents_run,
-                            reid_run_dir=args.reid_run_dir or str(Path(tmp) / "reid"))
+                            reid_run_dir=args.reid_run_dir or str(Path(tmp) / "reid"),
+                            figures_dir=str(Path(args.out_dir) / "figures"), name=args.name)
         payload = run_suite(tables, part, table, opts)
     payload = {**prov.to_dict(), "name": args.name, "split_detail": describe_split(
         part, tables["games"]), "latents": info, "leak_check": check, "notes": args.note,

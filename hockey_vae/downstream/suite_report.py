@@ -157,6 +157,9 @@ def suite_markdown(payload: dict[str, Any], prov_lines: list[str], title: str) -
                   "Each model's implied per-player goal log-odds shift against the simulator's "
                   "(slope 1 = the full effect recovered, 0 = none).", "",
                   md_table(rec, digits=3), ""]
+    if payload.get("figures"):
+        lines += ["## Figures", "", *[f"![{k}]({v})" for k, v in payload["figures"].items()],
+                  ""]
     if payload["nulls"]:
         lines += ["## Null entries", "", *[f"- `{k}`: {v}" for k, v in
                                            payload["nulls"].items()], ""]

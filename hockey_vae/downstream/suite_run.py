@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class SuiteOptions:
     """Knobs of `run_suite`: bootstrap size, seed, in-game training stride, the rate check's
-    minimum games per part, and re-identification: `reid` "integrated" (a split-identity
+    minimum games per part, where figures go (`figures_dir`/<name>_*.png; none if empty),
+    and re-identification: `reid` "integrated" (a split-identity
     refit of `latents_run`'s model in `reid_run_dir`, `reid_epochs` at most), "prototype"
     (the standalone model, `fit_player_table`) or "none"."""
 
@@ -38,6 +39,8 @@ class SuiteOptions:
     reid_epochs: int = 60
     latents_run: str = ""
     reid_run_dir: str = ""
+    figures_dir: str = ""
+    name: str = "suite"
 
 
 def _timed(name: str, timings: dict[str, float], fn: Any, *args: Any, **kw: Any) -> Any:
@@ -123,7 +126,26 @@ def run_suite(tables: dict[str, pd.DataFrame], part: pd.Series, table: pd.DataFr
         rec = recovery(xg["fitted"], xg["train_shots"],
                        truth.set_index(truth["player_id"].astype(str)))
         payload["recovery"] = rec.to_dict("records")
+    if opts.figures_dir:
+        payload["figures"] = _figures(payload, xg["predictions"], opts)
     payload["nulls"] = dict(nulls)
     payload["cpu_seconds"] = timings
     return payload
 
+
+
+def _figures(payload: dict[str, Any], predictions: pd.DataFrame, opts: SuiteOptions
+             ) -> dict[str, str]:
+    """The paired-difference and xG calibration figures; {what: path relative to the report}."""
+    from pathlib import Path
+
+    from hockey_vae.downstream.suite_figures import goals_calibration_figure, paired_figure
+
+    folder = Path(opts.figures_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {"paired": folder / f"{opts.name}_paired.png",
+           "goals_calibration": folder / f"{opts.name}_goals_calibration.png"}
+    paired_figure(payload, out["paired"], f"{opts.name}: what the latents change")
+    goals_calibration_figure(predictions, out["goals_calibration"],
+                             f"{opts.name}: expected goals on the test shots")
+    return {k: f"{folder.name}/{v.name}" for k, v in out.items()}

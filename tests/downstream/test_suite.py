@@ -123,6 +123,7 @@ def test_suite_writes_the_issue_keys(run_dir, league_dir, tmp_path):
     assert "player_level.reid" in out["nulls"] and "goals.features.handedness" in out["nulls"]
     assert {r["role"] for r in out["recovery"]} == {"shooter", "goalie"}
     assert out["leak_check"]["test_in_run_train"] == 0
+    assert all((tmp_path / f).stat().st_size > 0 for f in out["figures"].values())
     md = (tmp_path / "synthetic.md").read_text()
     assert "## Headline" in md and str(league_dir) not in md
 
