@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
                                                                title)))
     out.with_suffix(".json").write_text(strict_json(payload))
     run_root = str(Path(args.latents_run).parents[2]) if args.latents_run else ""
-    mask_report(out, {args.data: PLACEHOLDER[args.name], run_root: "RUNS_DIR"})
+    mask_report(out, {args.data: PLACEHOLDER[args.name], run_root: "RUNS_DIR",
+                      args.reid_run_dir: "REID_RUN_DIR"})
     print(out.with_suffix(".md").read_text())
 
 

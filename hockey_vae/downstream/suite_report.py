@@ -69,7 +69,9 @@ def headline(payload: dict[str, Any]) -> list[str]:
     if reid:
         lines.append(f"- Re-identification across halves: top-1 {reid['top1']:.3f}, top-5 "
                      f"{reid['top5']:.3f} ({reid['n']} players, {reid['candidates']} "
-                     f"candidates; chance top-1 {reid['chance_top1']:.4f}).")
+                     f"candidates; chance top-1 {reid['chance_top1']:.4f})"
+                     + (f"; box-score rates: top-1 {reid['boxscore']['top1']:.3f}, top-5 "
+                        f"{reid['boxscore']['top5']:.3f}." if reid.get("boxscore") else "."))
     return lines
 
 
@@ -130,11 +132,14 @@ def _player_lines(pl: dict[str, Any]) -> list[str]:
                   md_table(wide, digits=3), ""]
     reid = pl.get("reid")
     if reid:
-        keep = {k: reid[k] for k in ("top1", "top5", "n", "candidates", "chance_top1",
-                                     "median_rank")}
+        cols = ("top1", "top5", "n", "candidates", "chance_top1", "median_rank")
+        keep = [{"features": "latent", **{k: reid[k] for k in cols}}]
+        if reid.get("boxscore"):
+            keep.append({"features": "box score + position",
+                         **{k: reid["boxscore"][k] for k in cols}})
         lines += ["### Re-identification across the halves of the last season", "",
                   f"Source: {reid['source']}; season {reid['season']}, halves "
-                  f"{reid['halves_games']} games.", "", md_table(pd.DataFrame([keep]), digits=3),
+                  f"{reid['halves_games']} games.", "", md_table(pd.DataFrame(keep), digits=3),
                   ""]
     return lines
 

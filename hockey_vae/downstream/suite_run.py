@@ -82,7 +82,7 @@ def reid_section(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFram
     """Re-identification across the halves of the last season (`reidentify`): a player's
     first-half latent against every second-half identity, both directions."""
     from hockey_vae.boxscore import boxscore_rates
-    from hockey_vae.downstream.player_checks import half_season_games, reidentify
+    from hockey_vae.downstream.player_checks import box_reid, half_season_games, reidentify
 
     season = str(games["season"].astype(str).max())
     h1, h2 = half_season_games(games, season)
@@ -91,7 +91,7 @@ def reid_section(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFram
     players = box1.index[box1["games"] >= opts.min_games].intersection(
         box2.index[box2["games"] >= opts.min_games]).tolist()
     res = reidentify(joint, players)
-    return {**res, "season": season, "halves_games": [len(h1), len(h2)],
+    return {**res, "boxscore": box_reid(box1, box2, players), "season": season, "halves_games": [len(h1), len(h2)],
             "min_games": opts.min_games, "latent_fit": info, "source": source}
 
 
