@@ -162,6 +162,12 @@ def suite_markdown(payload: dict[str, Any], prov_lines: list[str], title: str) -
                   "Each model's implied per-player goal log-odds shift against the simulator's "
                   "(slope 1 = the full effect recovered, 0 = none).", "",
                   md_table(rec, digits=3), ""]
+    if payload.get("latent_probe"):
+        lines += ["## Latents against the simulated styles", "",
+                  "Ridge (penalty by CV) from a player's latent to the style, fit on 70% of "
+                  "the players with >= 10 training events, R^2 on the other 30% "
+                  "(`hockey_vae.embed.probe_styles`).", "",
+                  md_table(pd.DataFrame(payload["latent_probe"]), digits=3), ""]
     if payload.get("figures"):
         lines += ["## Figures", "", *[f"![{k}]({v})" for k, v in payload["figures"].items()],
                   ""]

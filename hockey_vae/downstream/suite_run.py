@@ -126,12 +126,27 @@ def run_suite(tables: dict[str, pd.DataFrame], part: pd.Series, table: pd.DataFr
         rec = recovery(xg["fitted"], xg["train_shots"],
                        truth.set_index(truth["player_id"].astype(str)))
         payload["recovery"] = rec.to_dict("records")
+        payload["latent_probe"] = _probe(table, truth, nulls)
     if opts.figures_dir:
         payload["figures"] = _figures(payload, xg["predictions"], opts)
     payload["nulls"] = dict(nulls)
     payload["cpu_seconds"] = timings
     return payload
 
+
+
+def _probe(table: pd.DataFrame, truth: pd.DataFrame, nulls: Nulls) -> list[dict[str, Any]]:
+    """Held-out ridge R^2 from the latents to the simulated finishing and goaltending
+    (`probe_styles`); a style without any player in the table is null with the reason."""
+    from hockey_vae.embed import probe_styles
+
+    styles = [c for c in ("finishing", "goaltending") if c in truth.columns]
+    probe = probe_styles(table, truth, style_columns=styles)
+    for style in styles:
+        if style not in set(probe.get("style", [])):
+            nulls.add(f"latent_probe.{style}", "too few players with this style have a "
+                      "latent (the simulator's goalies never act, so the run has none)")
+    return probe.to_dict("records")
 
 
 def _figures(payload: dict[str, Any], predictions: pd.DataFrame, opts: SuiteOptions

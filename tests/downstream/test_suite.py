@@ -122,6 +122,9 @@ def test_suite_writes_the_issue_keys(run_dir, league_dir, tmp_path):
     assert out["player_level"]["reid"] is None
     assert "player_level.reid" in out["nulls"] and "goals.features.handedness" in out["nulls"]
     assert {r["role"] for r in out["recovery"]} == {"shooter", "goalie"}
+    probed = {r["style"] for r in out["latent_probe"]}
+    assert "finishing" in probed and ("goaltending" in probed
+                                      or "latent_probe.goaltending" in out["nulls"])
     assert out["leak_check"]["test_in_run_train"] == 0
     assert all((tmp_path / f).stat().st_size > 0 for f in out["figures"].values())
     md = (tmp_path / "synthetic.md").read_text()
