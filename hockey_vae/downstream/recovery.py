@@ -55,6 +55,8 @@ def recovery(fitted: dict[str, Any], train: pd.DataFrame, truth: pd.DataFrame,
                 if est.std() > 0:
                     row["corr"] = float(np.corrcoef(est, true)[0, 1])
                     row["r2"] = row["corr"] ** 2
+                else:  # e.g. an EB prior variance estimated at 0: all shrunk to the mean
+                    row["note"] = "the same shift for every player (no correlation defined)"
                 row["slope"] = float(np.polyfit(true, est, 1)[0])
             rows.append(row)
     return pd.DataFrame(rows)
