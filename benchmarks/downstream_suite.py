@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -93,8 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     data = Path(args.data)
     tables = load(data)
-    cmd = "python benchmarks/downstream_suite.py " + " ".join(
-        a for a in (argv if argv is not None else sys.argv[1:]) if a)
+    cmd = "python benchmarks/downstream_suite.py " + shlex.join(
+        argv if argv is not None else sys.argv[1:])
     prov = provenance(cmd, f"canonical tables at {args.data}", split="split_by_date: earlier "
                       "seasons + first 80% of the last season train, next 10% validation, "
                       "last 10% test (by game, by date)", seeds=[args.seed])
