@@ -71,9 +71,18 @@ def strict_json(payload: dict) -> str:
     return json.dumps(clean, indent=1, allow_nan=False)
 
 
+def replot(out_dir: Path, name: str) -> None:
+    """Redraw <out_dir>/figures/<name>_paired.png from the numbers of <out_dir>/<name>.json."""
+    from hockey_vae.downstream.suite_figures import paired_figure
+
+    payload = json.loads((out_dir / f"{name}.json").read_text())
+    paired_figure(payload, out_dir / "figures" / f"{name}_paired.png",
+                  f"{name}: what the latents change")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data", default="", help="canonical tables (required unless --replot)")
     ap.add_argument("--name", required=True, choices=sorted(PLACEHOLDER))
     ap.add_argument("--latents-run", default="", help="a player-latent run folder")
     ap.add_argument("--out-dir", default="reports/downstream")
@@ -88,7 +97,14 @@ def main(argv: list[str] | None = None) -> None:
                     "(default: a temporary folder)")
     ap.add_argument("--note", action="append", default=[])
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--replot", action="store_true", help="only redraw the paired-difference "
+                    "figure from <out-dir>/<name>.json")
     args = ap.parse_args(argv)
+    if args.replot:
+        replot(Path(args.out_dir), args.name)
+        return
+    if not args.data:
+        ap.error("--data is required")
     torch.set_num_threads(args.threads)
     threadpool_limits(args.threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

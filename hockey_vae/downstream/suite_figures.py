@@ -50,21 +50,29 @@ def paired_rows(payload: dict[str, Any]) -> pd.DataFrame:
 
 
 def paired_figure(payload: dict[str, Any], path: Path, title: str) -> Path:
-    """Forest plot of `paired_rows`: point and 95% interval per difference, one row each."""
+    """Forest plot of `paired_rows`: one panel per piece (its own x scale, since xG
+    differences are ~10x smaller than win-probability ones), point and 95% interval."""
     rows = paired_rows(payload)
+    pieces = list(rows["piece"].unique())
     sns.set_theme(style="whitegrid")
-    fig, ax = plt.subplots(figsize=(7.0, 0.32 * len(rows) + 1.2))
-    colours = dict(zip(rows["piece"].unique(), sns.color_palette(n_colors=rows["piece"]
-                                                                 .nunique()), strict=True))
-    y = range(len(rows))[::-1]
-    for yi, r in zip(y, rows.itertuples(index=False), strict=True):
-        ax.errorbar(r.diff, yi, xerr=[[r.diff - r.lo], [r.hi - r.diff]], fmt="o",
-                    color=colours[r.piece], capsize=3)
-    ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
-    ax.set_yticks(list(y), [f"{r.piece}: {r.difference}" for r in rows.itertuples()],
-                  fontsize=8)
-    ax.set(xlabel="paired difference in test log loss (95% game bootstrap; < 0 = better)",
-           title=title)
+    heights = [rows["piece"].eq(p).sum() + 1.2 for p in pieces]
+    fig, axes = plt.subplots(len(pieces), 1, figsize=(7.0, 0.3 * sum(heights) + 0.8),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    colours = sns.color_palette(n_colors=len(pieces))
+    for ax, piece, colour in zip(axes[:, 0], pieces, colours, strict=True):
+        sub = rows[rows["piece"] == piece]
+        y = list(range(len(sub)))[::-1]
+        for yi, r in zip(y, sub.itertuples(index=False), strict=True):
+            ax.errorbar(r.diff, yi, xerr=[[r.diff - r.lo], [r.hi - r.diff]], fmt="o",
+                        color=colour, capsize=3)
+        ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
+        ax.set_yticks(y, list(sub["difference"]), fontsize=8)
+        ax.set_ylim(-0.7, len(sub) - 0.3)
+        ax.set_title(piece, fontsize=9, loc="left")
+    axes[-1, 0].set_xlabel("paired difference in test log loss (95% game bootstrap; < 0 = "
+                           "better)")
+    fig.suptitle(title)
+    fig.tight_layout()
     return _save(fig, path)
 
 
