@@ -80,7 +80,8 @@ def replot(out_dir: Path, name: str) -> None:
                   f"{name}: what the latents change")
 
 
-def main(argv: list[str] | None = None) -> None:
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default="", help="canonical tables (required unless --replot)")
     ap.add_argument("--name", required=True, choices=sorted(PLACEHOLDER))
@@ -99,6 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--replot", action="store_true", help="only redraw the paired-difference "
                     "figure from <out-dir>/<name>.json")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = parser()
     args = ap.parse_args(argv)
     if args.replot:
         replot(Path(args.out_dir), args.name)
