@@ -7,9 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from hockey_vae.downstream.suite_outcome import IN_GAME_C_GRID as IN_GAME_GRID
+from hockey_vae.downstream.xg_report import METHOD as XG_METHOD
 from hockey_vae.downstream.xg_study import md_table
 
-__all__ = ["fmt", "headline", "suite_markdown"]
+__all__ = ["fmt", "headline", "method_lines", "suite_markdown"]
 
 GOAL_ROWS = ["baseline", "eb_control", "id_control", "latent_shooter", "latent_goalie",
              "with_embeddings"]
@@ -144,6 +146,29 @@ def _player_lines(pl: dict[str, Any]) -> list[str]:
     return lines
 
 
+def method_lines(payload: dict[str, Any]) -> list[str]:
+    """How each piece was made (the xG study's method plus the other pieces)."""
+    ig = payload["outcome"]["in_game"]
+    return [*XG_METHOD[:-1],
+            "- Latents: the per-player posterior means of q(u_j) of the latent run named above "
+            "(its vocabulary maps them to player ids); a player it never saw has none "
+            "(missing flag).",
+            "- In-game: scikit-learn LogisticRegression (`InGameWinModel`) on the game state "
+            "(score, score x time, time left, overtime, manpower) vs the same plus, per event, "
+            "the home-minus-away mean latent of the players on the ice at that event and of "
+            f"the dressed lineups (and both x sqrt(share of regulation left)); fit on every "
+            f"{ig['states']['stride']}th event of the training games, scored on every event "
+            "of the validation and test games, C from "
+            f"{IN_GAME_GRID} cross-fitted (chosen on validation to score test and on test to "
+            "score validation).",
+            "- Pre-game: `PreGameModel` (logistic) refit weekly on every earlier game: home "
+            "ice, team identity + home ice, and the dressed lineups' home-minus-away mean "
+            "latent (`mean`; `position` pools within forwards / defence / goalies); C "
+            "cross-fitted the same way. The latents are those of the one run (trained on the "
+            "games before validation), so no scored game is seen by them.",
+            "- Later rates and re-identification: see their sections."]
+
+
 def suite_markdown(payload: dict[str, Any], prov_lines: list[str], title: str) -> list[str]:
     """The whole report: provenance, latent source and leak check, headline, sections."""
     src = payload["latents"]
@@ -151,7 +176,8 @@ def suite_markdown(payload: dict[str, Any], prov_lines: list[str], title: str) -
              f"Latents: {src['kind']} `{src['run']}` ({src['players']} players, d = {src['d']}, "
              f"best epoch {src['best_epoch']}; positions {src['positions']}).",
              f"Leak check: {json.dumps(payload['leak_check'])}.", "",
-             "## Headline", "", *headline(payload), "",
+             "## Headline", "", *headline(payload), "", "## Method", "",
+             *method_lines(payload), "",
              "## Expected goals (95% paired game-bootstrap intervals)", "",
              *_goal_lines(payload["goals"]), "## Win probability", "",
              *_outcome_lines(payload["outcome"]), "## Player-level checks", "",

@@ -64,7 +64,8 @@ def _reid_table(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFrame
         return table, info, ("the integrated player-latent model refit with the latent run's "
                              "settings on the last season, each player's second-half games "
                              "under a separate identity (every 20th game held out for early "
-                             f"stopping; at most {opts.reid_epochs} epochs)")
+                             f"stopping; epochs capped at {info['epochs']}, best epoch "
+                             f"{info['best_epoch']})")
     from hockey_vae.downstream.player_checks import split_identities
     from hockey_vae.downstream.player_tables import fit_player_table
 
@@ -82,15 +83,21 @@ def reid_section(events: pd.DataFrame, rosters: pd.DataFrame, games: pd.DataFram
     """Re-identification across the halves of the last season (`reidentify`): a player's
     first-half latent against every second-half identity, both directions."""
     from hockey_vae.boxscore import boxscore_rates
-    from hockey_vae.downstream.player_checks import box_reid, half_season_games, reidentify
+    from hockey_vae.downstream.player_checks import (
+        HALF_SUFFIX,
+        box_reid,
+        half_season_games,
+        reidentify,
+    )
 
     season = str(games["season"].astype(str).max())
     h1, h2 = half_season_games(games, season)
     joint, info, source = _reid_table(events, rosters, games, (h1, h2), opts)
     box1, box2 = boxscore_rates(events, rosters, h1), boxscore_rates(events, rosters, h2)
-    players = box1.index[box1["games"] >= opts.min_games].intersection(
-        box2.index[box2["games"] >= opts.min_games]).tolist()
-    res = reidentify(joint, players)
+    ids = set(joint["player_id"].astype(str))
+    players = [p for p in box1.index[box1["games"] >= opts.min_games].intersection(
+        box2.index[box2["games"] >= opts.min_games]) if p in ids and p + HALF_SUFFIX in ids]
+    res = reidentify(joint, players)  # box score on the same players: a like-for-like baseline
     return {**res, "boxscore": box_reid(box1, box2, players), "season": season, "halves_games": [len(h1), len(h2)],
             "min_games": opts.min_games, "latent_fit": info, "source": source}
 
