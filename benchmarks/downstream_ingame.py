@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/downstream_ingame.py [--data /work/out/nhl] [--val-frac 0.2]
            [--test-frac 0.2] [--stride 4] [--out reports/downstream/ingame_nhl] [--seed 0]
-           [--n-boot 500] [--epochs 60]
+           [--n-boot 500] [--epochs 60] [--latents-run RUN/player-latent]
 
 Split by date (`split_by_date`; the validation part is 20% of 2018-19 by default, so that C is
 ranked on about 250 games). The player-latent model is fit on the training games only.
@@ -31,6 +31,7 @@ from hockey_vae.downstream.ingame_onice import add_on_ice_latents
 from hockey_vae.downstream.metrics import evaluate_with_ci
 from hockey_vae.downstream.outcome import InGameWinModel
 from hockey_vae.downstream.player_tables import fit_player_table
+from hockey_vae.downstream.run_latents import run_player_table, verify_unseen
 from hockey_vae.downstream.split import describe_split, split_by_date
 from hockey_vae.downstream.xg_report import mask_report
 from hockey_vae.downstream.xg_study import md_table
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-boot", type=int, default=500)
     ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--latents-run", default="", help="take the latents from this "
+                    "player-latent run folder (its split must match --val-frac/--test-frac)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     threadpool_limits(1)
@@ -105,7 +108,12 @@ def main(argv: list[str] | None = None) -> None:
                               for n in ("events", "rosters", "games"))
     part = split_by_date(games, val_frac=args.val_frac, test_frac=args.test_frac)
     train_ids = part.index[part == "train"].tolist()
-    table, info = fit_player_table(events, rosters, train_ids, epochs=args.epochs, seed=args.seed)
+    if args.latents_run:  # the integrated model's latents; refuses a run that saw val / test
+        table, info = run_player_table(args.latents_run)
+        info["leak_check"] = verify_unseen(info.pop("split"), part)
+    else:
+        table, info = fit_player_table(events, rosters, train_ids, epochs=args.epochs,
+                                       seed=args.seed)
     states = game_states(events, games)
     states["part"] = states["game_id"].map(part)
     keep = (states["part"] == "test") | (states["event_idx"] % args.stride == 0)
@@ -123,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
                               args.n_boot, args.seed)
     out = write(args, part, games, scores, {"baseline": (base, base_val),
                                             "with_latents": (emb, emb_val)}, len(te), info)
-    mask_report(out, {args.data: "NHL_DIR"})
+    runs = str(Path(args.latents_run).parents[2]) if args.latents_run else ""
+    mask_report(out, {args.data: "NHL_DIR", runs: "RUNS_DIR"})
     print(out.with_suffix(".md").read_text())
 
 

@@ -27,7 +27,9 @@ from threadpoolctl import threadpool_limits
 
 from hockey_vae.boxscore import boxscore_rates
 from hockey_vae.downstream.player_checks import (
+    BOX_REID,
     HALF_SUFFIX,
+    box_reid,
     half_season_games,
     rate_predictions,
     rate_r2_table,
@@ -39,10 +41,6 @@ from hockey_vae.downstream.xg_report import mask_report
 from hockey_vae.downstream.xg_study import md_table
 from hockey_vae.reporting.provenance import provenance
 
-BOX_REID = ["shots_on_goal_pg", "goals_pg", "missed_pg", "blocks_pg", "hits_pg",
-            "giveaways_pg", "takeaways_pg", "penalties_pg", "penalties_drawn_pg", "assists_pg",
-            "faceoffs_pg", "faceoff_pct", "shot_distance_mean", "shot_angle_mean",
-            "shots_faced_pg", "save_pct"]
 MIN_GAMES = 10
 
 
@@ -63,15 +61,6 @@ def terciles(table: pd.DataFrame, players: pd.Index) -> pd.Series:
     """low / mid / high first-half record count among `players`."""
     n = table.set_index(table["player_id"].astype(str))["n_events"].reindex(players)
     return pd.qcut(n.rank(method="first"), 3, labels=["low", "mid", "high"]).astype(str)
-
-
-def box_reid(box1: pd.DataFrame, box2: pd.DataFrame, players: list[str]) -> dict[str, Any]:
-    """Re-identification with box-score rates (+ position one-hot) instead of latents."""
-    both = pd.concat([box1, box2.rename(index=lambda p: p + HALF_SUFFIX)])
-    pos = pd.get_dummies(both["position"].astype(str), prefix="pos").astype(float)
-    feats = both[BOX_REID].join(pos)
-    feats = feats.assign(player_id=feats.index)
-    return reidentify(feats.reset_index(drop=True), players, columns=BOX_REID + list(pos))
 
 
 def combined_reid(joint: pd.DataFrame, box1: pd.DataFrame, box2: pd.DataFrame,

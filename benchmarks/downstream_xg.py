@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/downstream_xg.py [--data /work/out/nhl] [--out reports/downstream/xg_nhl]
            [--seed 0] [--n-boot 500] [--epochs 60] [--latents CACHE.parquet]
+           [--latents-run RUN/player-latent]
 
 Split: `hockey_vae.downstream.split_by_date` (earlier seasons and the first 80% of the last
 season train, the next 10% validate, the last 10% test; by game). The player-latent model
@@ -26,6 +27,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from hockey_vae.downstream.player_tables import fit_player_table
+from hockey_vae.downstream.run_latents import run_player_table, verify_unseen
 from hockey_vae.downstream.split import describe_split, split_by_date
 from hockey_vae.downstream.xg import xg_features
 from hockey_vae.downstream.xg_report import METHOD, mask_report, score_tables, verdicts
@@ -40,7 +42,12 @@ def load(data: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 def player_table(args: argparse.Namespace, events: pd.DataFrame, rosters: pd.DataFrame,
                  train_ids: list[str], dressed_span: str) -> tuple[pd.DataFrame, dict]:
-    """The latent table fit on the training games (read from --latents when it exists)."""
+    """The latent table: from --latents-run (a player-latent run that never saw the
+    validation / test games), else fit on the training games (cached in --latents)."""
+    if args.latents_run:
+        table, info = run_player_table(args.latents_run)
+        info["leak_check"] = verify_unseen(info.pop("split"), args.part)
+        return table, info
     cache = Path(args.latents) if args.latents else None
     if cache is not None and cache.exists():
         table = pd.read_parquet(cache)
@@ -52,6 +59,15 @@ def player_table(args: argparse.Namespace, events: pd.DataFrame, rosters: pd.Dat
         cache.parent.mkdir(parents=True, exist_ok=True)
         table.to_parquet(cache)
     return table, info
+
+
+def method(info: dict) -> list[str]:
+    """METHOD, with its last line (where the latents come from) naming a --latents-run."""
+    if info.get("kind") != "player-latent run":
+        return METHOD
+    return [*METHOD[:-1], f"- Latents: the integrated player-latent run {info['run']} (d_u = "
+            f"{info['d']}), trained on the training games only (leak check: "
+            f"{info['leak_check']})."]
 
 
 def write(out: Path, prov: Provenance, result: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -78,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--n-boot", type=int, default=500)
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--latents", default="", help="parquet cache of the latent table")
+    ap.add_argument("--latents-run", default="", help="take the latents from this "
+                    "player-latent run folder instead of fitting the prototype")
     ap.add_argument("--dressed-span", default="player", choices=("player", "team"))
     ap.add_argument("--val-frac", type=float, default=0.1, help="of the last season")
     ap.add_argument("--test-frac", type=float, default=0.1, help="of the last season")
@@ -90,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     shots = xg_features(events, rosters)
     shots["part"] = shots["game_id"].map(part)
     train_ids = part.index[part == "train"].tolist()
+    args.part = part
     table, info = player_table(args, events, rosters, train_ids, args.dressed_span)
     result = run_xg_study(shots, table, n_boot=args.n_boot, seed=args.seed)
     prov = provenance("python benchmarks/downstream_xg.py " + " ".join(argv or sys.argv[1:]),
@@ -102,9 +121,10 @@ def main(argv: list[str] | None = None) -> None:
     league = str(games["league"].iloc[0]) if "league" in games else args.data
     write(Path(args.out), prov, result, {"league": league, "n_boot": args.n_boot,
                                          "split_detail": describe_split(part, games),
-                                         "latent_table": info, "method": METHOD})
+                                         "latent_table": info, "method": method(info)})
     cache = str(Path(args.latents).parent) if args.latents else ""
-    mask_report(Path(args.out), {args.data: "NHL_DIR", cache: "CACHE_DIR"})
+    runs = str(Path(args.latents_run).parents[2]) if args.latents_run else ""
+    mask_report(Path(args.out), {args.data: "NHL_DIR", cache: "CACHE_DIR", runs: "RUNS_DIR"})
     print(Path(args.out).with_suffix(".md").read_text())
 
 

@@ -21,25 +21,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
 
 from hockey_vae.downstream.player_tables import fit_player_table
+from hockey_vae.downstream.recovery import MIN_SHOTS, recovery
 from hockey_vae.downstream.split import describe_split, split_by_date
 from hockey_vae.downstream.xg import xg_features
 from hockey_vae.downstream.xg_report import METHOD, mask_report, score_tables, verdicts
 from hockey_vae.downstream.xg_study import md_table, run_xg_study
 from hockey_vae.reporting.provenance import provenance
 from hockey_vae.simulate import simulate_league
-
-# goal log-odds per sd of the style in the simulator (`hockey_vae/simulate`, `_Engine._shot`;
-# the same constants as benchmarks/player_latent.py)
-TRUE_SHIFT = {"shooter": ("finishing", 0.3), "goalie": ("goaltending", -0.12)}
-ROLE_MODELS = {"shooter": ["eb_control", "id_control", "latent_shooter", "latent_both"],
-               "goalie": ["eb_control", "id_control", "latent_goalie", "latent_both"]}
-MIN_SHOTS = 20
 
 
 def load(args: argparse.Namespace) -> tuple[pd.DataFrame, ...]:
@@ -51,27 +44,6 @@ def load(args: argparse.Namespace) -> tuple[pd.DataFrame, ...]:
     sim = simulate_league(args.teams, args.games, args.seed)
     return (sim.events.to_pandas(), sim.rosters.to_pandas(), sim.games.to_pandas(),
             sim.players.to_pandas())
-
-
-def recovery(fitted: dict[str, Any], train: pd.DataFrame, truth: pd.DataFrame
-             ) -> pd.DataFrame:
-    """Per role and model: players, corr / R^2 / slope of estimated vs true log-odds shift."""
-    rows = []
-    for role, (style, beta) in TRUE_SHIFT.items():
-        col = "player_id" if role == "shooter" else "goalie_id"
-        counts = train[col].dropna().astype(str).value_counts()
-        ids = [p for p in counts.index[counts >= MIN_SHOTS] if p in truth.index]
-        true = beta * truth.loc[ids, style].to_numpy(float)
-        for model in ROLE_MODELS[role]:
-            if model not in fitted:
-                continue
-            est = fitted[model].player_effect(role, ids).to_numpy(float)
-            corr = float(np.corrcoef(est, true)[0, 1]) if est.std() > 0 else float("nan")
-            slope = float(np.polyfit(true, est, 1)[0])
-            rows.append({"role": role, "truth": f"{beta:+} x {style}", "model": model,
-                         "players": len(ids), "corr": corr, "r2": corr**2,
-                         "slope": slope})
-    return pd.DataFrame(rows)
 
 
 def write(out: Path, prov: Any, result: dict[str, Any], rec: pd.DataFrame,

@@ -70,6 +70,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "GoalModel": ("hockey_vae.downstream", "GoalModel"),
     "InGameWinModel": ("hockey_vae.downstream", "InGameWinModel"),
     "PreGameModel": ("hockey_vae.downstream", "PreGameModel"),
+    "run_player_table": ("hockey_vae.downstream", "run_player_table"),
+    "run_downstream_suite": ("hockey_vae.downstream", "run_suite"),
     # generative core
     "VAE": ("hockey_vae.core", "VAE"),
     "VAEConfig": ("hockey_vae.core", "VAEConfig"),

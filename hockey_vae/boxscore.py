@@ -66,9 +66,9 @@ def _goalie_rates(ev: pd.DataFrame, goalies: set[str]) -> pd.DataFrame:
     s = ev[ev["event_type"].isin(("shot", "goal"))][["event_type", "on_ice_against"]]
     s = s.explode("on_ice_against").dropna()
     s = s[s["on_ice_against"].isin(goalies)]
-    by = s.groupby("on_ice_against")["event_type"]
-    faced = by.size()
-    allowed = by.apply(lambda t: (t == "goal").sum())
+    faced = s.groupby("on_ice_against").size()
+    # a boolean sum, not apply: stays numeric when no goalie is ever listed on ice (PWHL)
+    allowed = (s["event_type"] == "goal").groupby(s["on_ice_against"]).sum()
     return pd.DataFrame({"shots_faced": faced, "save_pct": 1.0 - allowed / faced})
 
 

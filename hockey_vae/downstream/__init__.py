@@ -9,7 +9,9 @@ embeddings (`add_shooter_embeddings`, `add_team_embedding_state`, `lineup_featur
 Issue 11's studies: `xg_features` + `run_xg_study` (a gradient-boosting baseline, then shooter
 / goalie embeddings, `EmpiricalBayesAdjuster` and `IdAdjuster` on its log-odds),
 `rate_predictions` / `reidentify` (player-level checks), all fed by per-player tables from
-`fit_player_table`.
+`fit_player_table` (the standalone prototype) or `run_player_table` (a trained integrated
+`player-latent` run, with `verify_unseen` refusing a run that trained on a scored game).
+`run_suite` runs every piece of the consolidated report (`benchmarks/downstream_suite.py`).
 """
 
 from hockey_vae.downstream.base import select_on_validation
@@ -35,7 +37,9 @@ from hockey_vae.downstream.player_checks import (
     split_identities,
 )
 from hockey_vae.downstream.player_tables import check_player_table, fit_player_table
+from hockey_vae.downstream.run_latents import run_player_table, verify_unseen
 from hockey_vae.downstream.split import describe_split, split_by_date
+from hockey_vae.downstream.suite_run import SuiteOptions, run_suite
 from hockey_vae.downstream.tasks import check_unseen, evaluate_goals, evaluate_outcome
 from hockey_vae.downstream.xg import LatentAdjuster, xg_features
 from hockey_vae.downstream.xg_study import run_xg_study
@@ -76,4 +80,8 @@ __all__ = [
     "rate_r2_table",
     "split_identities",
     "reidentify",
+    "run_player_table",
+    "verify_unseen",
+    "SuiteOptions",
+    "run_suite",
 ]

@@ -24,7 +24,7 @@ from hockey_vae.downstream.player_tables import check_player_table, mean_columns
 from hockey_vae.io import as_frame
 from hockey_vae.latent_probe import position_onehot
 
-__all__ = ["RATE_TARGETS", "half_season_games", "shrink_rates", "rate_predictions",
+__all__ = ["RATE_TARGETS", "BOX_REID", "box_reid", "half_season_games", "shrink_rates", "rate_predictions",
            "rate_r2_table", "split_identities", "reidentify", "HALF_SUFFIX"]
 
 # target name -> (box-score column, count column, exposure column)
@@ -36,6 +36,11 @@ RATE_TARGETS: dict[str, tuple[str, str, str]] = {
     "faceoff_pct": ("faceoff_pct", "faceoff_wins", "faceoffs"),
 }
 HALF_SUFFIX = "#h2"  # second-half identities in `split_identities`
+# box-score features of the re-identification baseline (`box_reid`)
+BOX_REID = ["shots_on_goal_pg", "goals_pg", "missed_pg", "blocks_pg", "hits_pg",
+            "giveaways_pg", "takeaways_pg", "penalties_pg", "penalties_drawn_pg", "assists_pg",
+            "faceoffs_pg", "faceoff_pct", "shot_distance_mean", "shot_angle_mean",
+            "shots_faced_pg", "save_pct"]
 
 
 def half_season_games(games: pd.DataFrame, season: str) -> tuple[list[str], list[str]]:
@@ -192,3 +197,13 @@ def reidentify(table: pd.DataFrame, players: list[str], columns: list[str] | Non
     return {"top1": float((ranks < 1).mean()), "top5": float((ranks < 5).mean()),
             "n": len(players), "candidates": int(len(b)),
             "chance_top1": 1.0 / len(b), "median_rank": float(np.median(ranks))}
+
+
+def box_reid(box1: pd.DataFrame, box2: pd.DataFrame, players: list[str]) -> dict[str, Any]:
+    """Re-identification with box-score rates (+ position one-hot) instead of latents: the
+    baseline any latent re-identification should beat."""
+    both = pd.concat([box1, box2.rename(index=lambda p: p + HALF_SUFFIX)])
+    pos = pd.get_dummies(both["position"].astype(str), prefix="pos").astype(float)
+    feats = both[BOX_REID].join(pos)
+    feats = feats.assign(player_id=feats.index)
+    return reidentify(feats.reset_index(drop=True), players, columns=BOX_REID + list(pos))

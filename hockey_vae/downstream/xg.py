@@ -33,6 +33,7 @@ XG_NUMERIC = [
     "score_diff", "period", "period_seconds", "empty_net_against", "empty_net_for", "is_home",
 ]  # fmt: skip
 XG_CATEGORICAL = ["shot_type", "prev_event_type"]
+NUMERIC_KEY = "_numeric"  # in the levels dict: the numeric columns the baseline uses
 OFFSET_SCALE = 10.0  # the baseline log-odds enter stage 2 scaled, so L2 barely touches b
 FACEOFF_CAP_S = 1200.0
 
@@ -87,9 +88,10 @@ def _context_columns(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def _design(shots: pd.DataFrame, levels: dict[str, list[str]]) -> pd.DataFrame:
-    """Baseline design matrix: numerics as float, categoricals with fixed levels."""
+    """Baseline design matrix: numerics (those kept in training) as float, categoricals with
+    fixed levels."""
     require_columns(shots, XG_NUMERIC + XG_CATEGORICAL, "shots")
-    X = shots[XG_NUMERIC].astype(float).copy()
+    X = shots[levels.get(NUMERIC_KEY, XG_NUMERIC)].astype(float).copy()
     for c in XG_CATEGORICAL:
         X[c] = pd.Categorical(shots[c].astype(str), categories=levels[c])
     return X
@@ -97,8 +99,11 @@ def _design(shots: pd.DataFrame, levels: dict[str, list[str]]) -> pd.DataFrame:
 
 def fit_xg_baseline(train: pd.DataFrame, params: dict[str, object], seed: int = 0
                     ) -> tuple[HistGradientBoostingClassifier, dict[str, list[str]]]:
-    """Stage 1 on `train` shots (label `goal`); returns the model and its category levels."""
+    """Stage 1 on `train` shots (label `goal`); returns the model and its category levels
+    (plus, under NUMERIC_KEY, the numeric columns with any value in training)."""
     levels = {c: sorted(train[c].astype(str).unique()) for c in XG_CATEGORICAL}
+    # numerics never observed in training (e.g. PWHL manpower) carry nothing and break binning
+    levels[NUMERIC_KEY] = [c for c in XG_NUMERIC if train[c].astype(float).notna().any()]
     model = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=seed,
                                            **params)
     model.fit(_design(train, levels), train["goal"].to_numpy(int))

@@ -110,10 +110,14 @@ def _baseline_offsets(parts: dict[str, pd.DataFrame], params: dict[str, object],
 
 def _score(test: pd.DataFrame, preds: dict[str, np.ndarray], n_boot: int, seed: int
            ) -> dict[str, Any]:
-    """Per situation: metrics with intervals, paired differences vs baseline and vs EB."""
+    """Per situation (skipped when it has no test shot): metrics with intervals, paired
+    differences vs baseline and vs EB."""
     out: dict[str, Any] = {}
     for situation, mask in (("all", np.ones(len(test), bool)),
                             ("5v5", test["is_5v5"].to_numpy() == 1)):
+        if not mask.any():  # e.g. PWHL: no manpower, so no 5v5 subset
+            log.info("no %s test shots: situation skipped", situation)
+            continue
         y, groups = test["goal"].to_numpy()[mask], test["game_id"].to_numpy()[mask]
         sub = {k: v[mask] for k, v in preds.items()}
         res = evaluate_with_ci(y, sub, groups, metrics=("auc", "log_loss", "brier"),

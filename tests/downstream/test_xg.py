@@ -133,3 +133,17 @@ def test_mask_report_replaces_machine_paths_only(tmp_path):
     mask_report(out, {"/srv/x/nhl": "NHL_DIR", "/srv/c": "CACHE_DIR", ".": "NO", "": "NO"})
     assert out.with_suffix(".md").read_text() == "data NHL_DIR and cache CACHE_DIR/f.parquet. end"
     assert out.with_suffix(".json").read_text() == '{"data": "NHL_DIR"}'
+
+
+def test_baseline_drops_numerics_never_seen_in_training():
+    """PWHL shots carry no manpower: an all-missing numeric must not break the baseline."""
+    from hockey_vae.downstream.xg import NUMERIC_KEY, fit_xg_baseline, predict_baseline
+
+    sim = simulate_league(n_teams=4, games=6, seed=2)
+    shots = xg_features(sim.events.to_pandas(), sim.rosters.to_pandas())
+    shots[["skaters_for", "skaters_against"]] = np.nan
+    params = {"learning_rate": 0.1, "max_iter": 20, "max_leaf_nodes": 7}
+    model, levels = fit_xg_baseline(shots, params, seed=0)
+    assert "skaters_for" not in levels[NUMERIC_KEY] and "distance" in levels[NUMERIC_KEY]
+    p = predict_baseline(model, levels, shots)
+    assert p.shape == (len(shots),) and np.isfinite(p).all()
