@@ -89,8 +89,8 @@ def finishing_coverage(run_dir: Path, box: pd.DataFrame, truth: pd.DataFrame
     goal log-odds of that shot, goal_logit + B_FINISHING * finishing; skaters in the
     vocabulary with a shot on goal in training. Also the goalies' readout: squared
     correlation of each goalie's decoder effect (m_j . g) with his true goaltending."""
-    model = load_run(run_dir).model
-    vocab = load_run(run_dir).encoder.vocab_
+    run = load_run(run_dir)
+    model, vocab = run.model, run.encoder.vocab_
     mean, sd = model.player_latents()
     ids = list(vocab.ids)
     levels = model.positions.numpy()
@@ -99,9 +99,10 @@ def finishing_coverage(run_dir: Path, box: pd.DataFrame, truth: pd.DataFrame
     ids, levels = ids + extra_ids, np.concatenate([levels, el])
     real = np.arange(len(ids)) >= N_SPECIAL
     goalie = real & (levels == G)
-    if not goalie.any():
-        raise ValueError(f"{run_dir}: the model has no goalie latent to average")
-    lm, ls = implied_finishing(model.decoder, mean, sd, mean[goalie].mean(0))
+    # the mean goalie latent; a model without goalie latents: the goalies' position prior
+    goalie_u = (mean[goalie].mean(0) if goalie.any()
+                else model.prior_mu[G].detach().float().numpy())
+    lm, ls = implied_finishing(model.decoder, mean, sd, goalie_u)
     fin = truth["finishing"].reindex(ids).to_numpy(np.float64)
     shots = box["shots_on_goal"].reindex(ids).fillna(0).to_numpy()
     sel = real & (levels != G) & np.isfinite(fin) & (shots > 0)
@@ -245,6 +246,20 @@ def markdown(rep: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _without_placeholders(argv: list[str]) -> list[str]:
+    """`argv` less `--placeholder PATH=NAME ...` (the report shows the names instead)."""
+    out, skipping = [], False
+    for a in argv:
+        if a == "--placeholder":
+            skipping = True
+        elif skipping and not a.startswith("--"):
+            continue
+        else:
+            skipping = False
+            out.append(a)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Probe every seed, average, write OUT.json and OUT.md."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -277,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
            "probe_seeds": len(per_seed), "data": label(args.data),
            "runs": [label(r) for r in args.runs], "latent_runs": [label(r) for r in latent_runs],
            "commit": git_commit(),
-           "command": label("python benchmarks/style_probe.py " + " ".join(sys.argv[1:]))}
+           "command": label("python benchmarks/style_probe.py " + " ".join(
+               _without_placeholders(sys.argv[1:] if argv is None else argv)))}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(rep, indent=1))
