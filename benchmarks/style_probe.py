@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -284,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                   key=lambda kv: -len(kv[0]))  # longest path first: runs3 before runs
 
     def label(text: str) -> str:
-        for path, name in subs:
-            text = text.replace(path.rstrip("/"), name)
+        for path, name in subs:  # whole path components only: sim32 is not sim32_runs
+            text = re.sub(re.escape(path.rstrip("/")) + r"(?=/|\s|$)", name, text)
         return text
 
     rep = {"latent_model": "player-latent", **summarise(per_seed),
