@@ -27,7 +27,17 @@ import pandas as pd
 import torch
 
 from hockey_vae.boxscore import boxscore_rates
-from hockey_vae.latent_probe import probes, r2_tables, train_games
+from hockey_vae.latent_probe import (
+    B_FINISHING,
+    B_GOALTENDING,
+    B_MISS,
+    implied_finishing,
+    info_limits,
+    interval_coverage,
+    probes,
+    r2_tables,
+    train_games,
+)
 from hockey_vae.models.latent_events import LatentEvents, build_latent_events
 from hockey_vae.models.player_latent import (
     TERMS,
@@ -38,13 +48,6 @@ from hockey_vae.models.player_latent import (
 )
 from hockey_vae.reporting.provenance import Provenance, provenance
 from hockey_vae.simulate import LeagueConfig, simulate_league
-
-# Read off hockey_vae/simulate.py (`_Engine._shot`): goal log-odds per sd of the style.
-B_FINISHING = 0.3
-B_GOALTENDING = 0.12
-B_MISS = 0.05  # miss probability per sd of finishing (`_shot`: 0.16 + 0.003 d - 0.05 fin)
-RHO2_SKILL = {"finishing": 0.25, "goaltending": 0.0}  # style variance explained by skill
-STANDARD_SHOT = [1.0, 0.0, 1.0, 0.0, 5 / 6, 0.0, 0.0, float(np.log1p(30.0) / 4.0)]  # 30 ft, 5v5
 
 
 def md_table(df: pd.DataFrame, index: bool = True) -> str:
@@ -59,44 +62,25 @@ def md_table(df: pd.DataFrame, index: bool = True) -> str:
     return "\n".join([head, "|" + "---|" * len(df.columns), *body])
 
 
-def style_information(box: pd.DataFrame) -> dict[str, pd.Series]:
-    """Fisher information per player about finishing and goaltending (per sd of the style).
-
-    Finishing moves the goal log-odds of a shot on goal by B_FINISHING and the miss
-    probability of an unblocked attempt by -B_MISS; goaltending moves the goal log-odds by
-    -B_GOALTENDING. With n trials at rate p: b^2 n p (1-p) (log-odds) or b^2 n / (p (1-p)).
-    """
-    p = box["goals"].sum() / box["shots_on_goal"].sum()
-    unblocked = box["shots_on_goal"] + box["missed"]
-    q = box["missed"].sum() / unblocked.sum()
-    fin = (B_FINISHING ** 2 * box["shots_on_goal"] * p * (1 - p)
-           + B_MISS ** 2 * unblocked / (q * (1 - q)))
-    gk = B_GOALTENDING ** 2 * box["shots_faced"].fillna(0) * p * (1 - p)
-    return {"finishing": fin, "goaltending": gk}
-
-
 @torch.no_grad()
 def finishing_coverage(model: PlayerLatentModel, data: LatentEvents, truth: pd.DataFrame,
                        emb: pd.DataFrame) -> dict[str, float]:
     """90% posterior intervals of each skater's goal log-odds on a standard shot vs truth."""
     dec = model.decoder
     goalies = torch.as_tensor(data.position == 4)
-    u_g = model.m[goalies].mean(0)
-    base = (dec.shot_ctx(torch.tensor([STANDARD_SHOT]))[0, 2] + dec.shot_g(u_g)[2]).item()
-    a = dec.shot_a.weight[2]
-    mean = (model.m @ a).numpy() + base
-    sd = torch.sqrt((model.log_s.exp() ** 2) @ (a * a)).numpy()
+    mean, sd = implied_finishing(dec, model.m.numpy(), model.log_s.exp().numpy(),
+                                 model.m[goalies].mean(0).numpy())
     fin = truth["finishing"].reindex(emb["player_id"].astype(str)).to_numpy()
     true_logit = LeagueConfig().goal_logit + B_FINISHING * fin
     shots = emb["n_shots_on_goal"].to_numpy()
     ok = np.isfinite(fin) & (shots > 0)
-    z = (true_logit - mean)[ok] / sd[ok]
+    cov = interval_coverage(mean[ok], sd[ok], true_logit[ok])
     # goalies: the decoder's own goal log-odds effect, not fit to the truth (a readout)
     gk = truth["goaltending"].reindex(emb["player_id"].astype(str)).to_numpy()
     g_eff = (model.m @ dec.shot_g.weight[2]).numpy()
     g_ok = np.isfinite(gk)
-    return {"coverage_90": float(np.mean(np.abs(z) <= 1.645)), "n_players": int(ok.sum()),
-            "mean_sd": float(sd[ok].mean()), "corr_mean_truth": float(
+    return {"coverage_90": cov["coverage"], "coverage_90_centred": cov["coverage_centred"],
+            "n_players": cov["n_players"], "mean_sd": cov["mean_sd"], "corr_mean_truth": float(
                 np.corrcoef(mean[ok], true_logit[ok])[0, 1]),
             "slope_truth_on_mean": float(np.polyfit(mean[ok], true_logit[ok], 1)[0]),
             "goalie_readout_r2": float(np.corrcoef(g_eff[g_ok], gk[g_ok])[0, 1] ** 2),
@@ -113,29 +97,6 @@ def latent_summary(model: PlayerLatentModel, emb: pd.DataFrame) -> dict[str, Any
             "kl_by_position": emb.groupby("position")["kl"].mean().round(2).to_dict(),
             "active_units": int((ratio > 0.01).sum()), "d_u": int(m.shape[1]),
             "between_var_over_prior_var": [round(float(r), 3) for r in ratio]}
-
-
-def info_limits(box: pd.DataFrame, preds: pd.DataFrame) -> pd.DataFrame:
-    """Best R^2 from the shot outcomes: 1 - mean posterior variance, overall and by tercile.
-
-    `limit`: the outcomes alone (prior variance 1; with the goal channel only this is the
-    issue's b^2 / (b^2 + 1/(n p (1-p)))). `limit_skill_known`: skill known exactly too, which
-    explains RHO2_SKILL of the style's variance.
-    """
-    rows = []
-    for style, info in style_information(box).items():
-        sub = preds[(preds["style"] == style) & (preds["features"] == "latent")]
-        i = info.reindex(sub["player_id"]).fillna(0.0).to_numpy()
-        rho2 = RHO2_SKILL[style]
-        lim, lim_skill = 1 - 1 / (1 + i), 1 - (1 - rho2) / (1 + (1 - rho2) * i)
-        terc = sub["tercile"].to_numpy()
-        for t in ("all", "low", "mid", "high"):
-            m = np.ones(len(i), bool) if t == "all" else terc == t
-            if m.any():
-                rows.append({"style": style, "tercile": t, "limit": float(lim[m].mean()),
-                             "limit_skill_known": float(lim_skill[m].mean()),
-                             "n": int(m.sum())})
-    return pd.DataFrame(rows)
 
 
 def write_report(out: Path, prov: Provenance, res: dict[str, Any]) -> None:

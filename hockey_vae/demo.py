@@ -150,7 +150,8 @@ def _run_latents(run_dir: Path, rosters: pd.DataFrame) -> tuple[pd.DataFrame, li
     """(per-player table: player_id, position, n_events (training), emb_* = posterior means
     of u_j; the run's training games) of a trained `player-latent` run, for every player
     dressed in its training games: one outside its vocabulary (never acted in training, as
-    the simulator's goalies) gets his position token's latent, the prior mean."""
+    the simulator's goalies) gets his own extra latent when the model has one, else his
+    position token's latent, the prior mean."""
     from hockey_vae.train import load_run
 
     run = load_run(run_dir)
@@ -160,9 +161,17 @@ def _run_latents(run_dir: Path, rosters: pd.DataFrame) -> tuple[pd.DataFrame, li
     ro = rosters[rosters["game_id"].isin(set(train))].dropna(subset=["player_id"])
     pos = ro.groupby("player_id")["position"].agg(lambda s: s.value_counts().index[0]
                                                   if s.notna().any() else None)
-    idx = np.asarray([vocab.index(str(p), q) for p, q in pos.items()], dtype=np.int64)
+    extra_ids, extra_mean, _, _ = (run.model.extra_latents()
+                                   if hasattr(run.model, "extra_latents") else ([], None, 0, 0))
+    if extra_ids:  # players with a latent of their own outside the vocabulary (goalies)
+        mean = np.concatenate([mean, extra_mean])
+    extra = {pid: len(vocab) + i for i, pid in enumerate(extra_ids)}
+    idx = np.asarray([extra.get(str(p), vocab.index(str(p), q)) for p, q in pos.items()],
+                     dtype=np.int64)
     emb = pd.DataFrame(mean[idx], columns=[f"emb_{i}" for i in range(mean.shape[1])])
-    emb.insert(0, "n_events", np.asarray(vocab.counts, dtype=np.int64)[idx])
+    counts = np.concatenate([np.asarray(vocab.counts, dtype=np.int64),
+                             np.zeros(len(extra_ids), np.int64)])
+    emb.insert(0, "n_events", counts[idx])
     emb.insert(0, "position", pd.Series(pos.to_numpy(), dtype="string"))
     emb.insert(0, "player_id", pd.Series(pos.index.astype(str), dtype="string"))
     return emb, train

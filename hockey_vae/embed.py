@@ -119,14 +119,55 @@ def collapse_warning(event_embeddings: pd.DataFrame,
             "embeddings carry little about the player beyond the context")
 
 
-def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None) -> pd.DataFrame:
+def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None,
+                  run: Any = None) -> pd.DataFrame:
     """Per player: name, most frequent team and position, event count, mean embedding.
 
     Columns: player_id, player_name, team, position, n_events, emb_0..emb_{d-1}, and with
     `emb_var_*` in the input emb_sd_0..emb_sd_{d-1} (root mean variance over the events:
     for `player-latent` the posterior sd of u_j). `rosters` (canonical ROSTERS table)
-    supplies positions; without it position is null.
+    supplies positions; without it position is null. With a `player-latent` `run` (or its
+    folder) whose model has latents for players who never act (goalies), those players are
+    added with n_events 0 and their posterior mean and sd.
     """
+    out = _players_from_events(event_embeddings, rosters)
+    if run is None:
+        return out
+    return _with_latent_only(out, _as_run(run).model, rosters)
+
+
+def _with_latent_only(players: pd.DataFrame, model: Any, rosters: Any) -> pd.DataFrame:
+    """`players` plus the model's extra-latent players not already in it."""
+    if not hasattr(model, "extra_latents"):
+        return players
+    ids, mean, sd, _ = model.extra_latents()
+    keep = [i for i, pid in enumerate(ids) if pid not in set(players["player_id"].astype(str))]
+    if not keep:
+        return players
+    d = mean.shape[1]
+    extra = pd.DataFrame({"player_id": pd.Series([ids[i] for i in keep], dtype="string"),
+                          "n_events": np.zeros(len(keep), np.int64)})
+    extra[[f"emb_{i}" for i in range(d)]] = mean[keep].astype(np.float32)
+    if "emb_sd_0" in players:
+        extra[[f"emb_sd_{i}" for i in range(d)]] = sd[keep].astype(np.float32)
+    if rosters is not None:
+        ro = rosters.to_pandas() if isinstance(rosters, pa.Table) else rosters
+        ro = ro.assign(player_id=ro["player_id"].astype(str))
+        ro = ro[ro["player_id"].isin(set(extra["player_id"]))]
+        for col in ("player_name", "team", "position"):
+            if col in ro:
+                mode = ro.dropna(subset=[col]).groupby("player_id")[col].agg(
+                    lambda s: s.value_counts().index[0])
+                extra[col] = extra["player_id"].map(mode).astype("string")
+    out = pd.concat([players, extra[[c for c in players.columns if c in extra]]],
+                    ignore_index=True)
+    for c in ("player_id", "player_name", "team", "position"):
+        out[c] = out[c].astype("string")
+    return out
+
+
+def _players_from_events(event_embeddings: pd.DataFrame, rosters: Any) -> pd.DataFrame:
+    """`embed_players` without the latent-only players."""
     emb_cols = embedding_columns(event_embeddings)
     var_cols = [f"emb_var_{c[4:]}" for c in emb_cols if f"emb_var_{c[4:]}" in event_embeddings]
     g = event_embeddings.groupby("player_id", sort=True)

@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "(.parquet, .csv, .csv.gz)")
     p.add_argument("--per-player", action="store_true",
                    help="one row per player (mean embedding and emb_sd_*, events, team, "
-                        "position)")
+                        "position; for player-latent also the players with a latent but no "
+                        "event, such as goalies)")
     add_device(p)
     add_threads(p)
     p.set_defaults(func=run)
@@ -37,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {args.out}: use a .parquet or .csv file name")
     set_threads(args.threads)
     tables = load_data(args.data)
-    events = embed_events(load_run(args.run, device=args.device), tables)
-    table = embed_players(events, tables.rosters) if args.per_player else events
+    run = load_run(args.run, device=args.device)
+    events = embed_events(run, tables)
+    table = embed_players(events, tables.rosters, run) if args.per_player else events
     write_embeddings(table, args.out)
     print(f"wrote {len(table)} rows to {args.out}")
     if warning := collapse_warning(events):

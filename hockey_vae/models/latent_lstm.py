@@ -9,7 +9,9 @@ with q(u_j) = N(m_j, diag s_j^2) free per vocabulary player and a learned prior
 p(u_j | position_j) = N(mu_pos, diag sigma_pos^2) (one level per position and one for an
 unknown position). The cold-start tokens have no free posterior: their q is their level's
 prior, so a player unseen in training is scored and embedded through his position's prior
-(`simulate_unseen` trains the head on that). The same u feeds the prototype's event decoder
+(`simulate_unseen` trains the head on that). With `extra_latents`, a player who is in the
+training games' decoder records but outside the vocabulary (a goalie, who never acts) gets
+a free q(u) too, after the vocabulary's rows, with its own KL; only the decoder reads it. The same u feeds the prototype's event decoder
 (`hockey_vae.models.event_decoder`: event kind, who of the on-ice skaters acted, shot place
 and outcome with the goalie's latent, faceoffs with the opponent's, usage) on the training
 games' records, which `prepare` hands the model. Per epoch the objective is
@@ -40,7 +42,7 @@ from hockey_vae.features import N_SPECIAL, Batch, Candidates
 from hockey_vae.features.batches import NEG_INF
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
 from hockey_vae.models.event_decoder import EventDecoder
-from hockey_vae.models.latent_records import decoder_records
+from hockey_vae.models.latent_records import decoder_records, decoder_records_extended
 from hockey_vae.models.lstm import ContextEncoder, LSTMConfig, RosterScorer, uses_roster_features
 from hockey_vae.schema import POSITIONS
 
@@ -64,6 +66,9 @@ class LatentLSTMConfig:
     player_lr_scale: float = 10.0  # m, log s = scale * raw: the players' step is this x lr
     dressed_span: str = "player"  # usage records: "player" (trades, the NHL) or "team"
     eval_samples: int = 32  # k: samples of u per event when scoring
+    # latents for players in the decoder records but outside the vocabulary (goalies who
+    # never act, dressed skaters who never acted in training): read by the decoder only
+    extra_latents: bool = True
 
 
 class PlayerLatentLSTM(PlayerModel):
@@ -98,6 +103,71 @@ class PlayerLatentLSTM(PlayerModel):
         self._n_train_games = 0
         self.register_buffer("n_train_events", torch.zeros((), dtype=torch.long))
         self.kl_weight = cfg.beta
+        self._set_extras([], torch.zeros(0, dtype=torch.long))
+
+    # -- latents of players outside the vocabulary (decoder only) -------------------------
+    def _set_extras(self, ids: Sequence[str], levels: Tensor) -> None:
+        """(Re)make the extra q(u) rows for `ids` (position levels `levels`) at q's start.
+
+        The ids travel in the state dict as a UTF-8 byte buffer (`extra_ids_utf8`): the
+        training loop clones every state-dict entry as a tensor, so no Python extra state."""
+        d, dev = self.cfg.d_u, self.m_raw.device
+        self.extra_ids = [str(i) for i in ids]
+        init = self.cfg.init_log_sd / self.cfg.player_lr_scale
+        self.extra_m_raw = nn.Parameter(torch.zeros(len(ids), d, device=dev))
+        self.extra_log_s_raw = nn.Parameter(torch.full((len(ids), d), init, device=dev))
+        raw = "\n".join(self.extra_ids).encode()
+        self.register_buffer("extra_positions", levels.to(dev, torch.long))
+        self.register_buffer("extra_ids_utf8", torch.tensor(list(raw), dtype=torch.uint8,
+                                                            device=dev))
+
+    def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False
+                        ) -> Any:
+        """As nn.Module's, after sizing the extra latents to the state's (kept in place when
+        the ids already match, so an optimizer holding them still does); a state written
+        before extra latents existed loads with none."""
+        state = dict(state_dict)
+        d = self.cfg.d_u
+        state.setdefault("extra_m_raw", torch.zeros(0, d))
+        state.setdefault("extra_log_s_raw", torch.zeros(0, d))
+        state.setdefault("extra_positions", torch.zeros(0, dtype=torch.long))
+        state.setdefault("extra_ids_utf8", torch.zeros(0, dtype=torch.uint8))
+        raw = bytes(state["extra_ids_utf8"].cpu().tolist()).decode()
+        ids = raw.split("\n") if raw else []
+        if len(ids) != len(state["extra_m_raw"]):
+            raise ValueError(f"player-latent state: {len(ids)} extra player ids but "
+                             f"{len(state['extra_m_raw'])} extra latent rows")
+        if ids != self.extra_ids:
+            self._set_extras(ids, state["extra_positions"])
+        return super().load_state_dict(state, strict=strict, assign=assign)
+
+    def extra_latent(self) -> tuple[Tensor, Tensor]:
+        """(mean, sd) of q(u) of the extra players, each (E, d_u)."""
+        scale = self.cfg.player_lr_scale
+        return (scale * self.extra_m_raw,
+                (scale * self.extra_log_s_raw).clamp(-7.0, 3.0).exp())
+
+    def kl_extra(self) -> Tensor:
+        """(E,) KL(q(u) || p(u | position)) of the extra players, nats."""
+        mean, sd = self.extra_latent()
+        lv = self.extra_positions
+        prior = Normal(self.prior_mu[lv], self.prior_log_sd[lv].clamp(-7.0, 3.0).exp())
+        return kl_divergence(Normal(mean, sd), prior).sum(-1)
+
+    @torch.no_grad()
+    def extra_latents(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, mean (E, d_u), sd (E, d_u), position level (E,)) of the extra players."""
+        mean, sd = self.extra_latent()
+        return (list(self.extra_ids), mean.float().cpu().numpy(), sd.float().cpu().numpy(),
+                self.extra_positions.cpu().numpy())
+
+    def decoder_latent(self, sample: bool) -> tuple[Tensor, Tensor]:
+        """(u, position) of every decoder index: vocabulary rows then extra rows; u is a
+        draw from q when `sample`, else its mean."""
+        (mean, sd), (em, es) = self.latent(), self.extra_latent()
+        mean, sd = torch.cat([mean, em]), torch.cat([sd, es])
+        u = mean + sd * torch.randn_like(sd) if sample else mean
+        return u, torch.cat([self.positions, self.extra_positions])
 
     # -- the latents ---------------------------------------------------------------------
     def latent(self) -> tuple[Tensor, Tensor]:
@@ -121,8 +191,13 @@ class PlayerLatentLSTM(PlayerModel):
     def prepare(self, tables: Any, train_game_ids: list[str], encoder: Any) -> None:
         """Build the event decoder's records from the training games, in vocabulary indices."""
         device = self.m_raw.device
-        recs, n_events = decoder_records(tables, train_game_ids, encoder.vocab_,
-                                         self.cfg.dressed_span, self.cfg.decoder_terms)
+        args = (tables, train_game_ids, encoder.vocab_, self.cfg.dressed_span,
+                self.cfg.decoder_terms)
+        if self.cfg.extra_latents:
+            recs, n_events, ids, levels = decoder_records_extended(*args)
+            self._set_extras(ids, torch.as_tensor(levels))
+        else:
+            recs, n_events = decoder_records(*args)
         self._records = {name: {k: torch.as_tensor(v).to(device) for k, v in r.items()}
                          for name, r in recs.items()}
         self._cursor = {name: 0 for name in self._records}
@@ -143,13 +218,15 @@ class PlayerLatentLSTM(PlayerModel):
         idx = self._perm[name][start:start + size]
         return {k: v[idx] for k, v in recs.items()}
 
-    def decoder_nll(self, u: Tensor, frac: float) -> dict[str, Tensor]:
-        """Summed NLL per decoder term of a `frac` share of the training records."""
+    def decoder_nll(self, u: Tensor, frac: float, positions: Tensor | None = None
+                    ) -> dict[str, Tensor]:
+        """Summed NLL per decoder term of a `frac` share of the training records; `u` and
+        `positions` cover every decoder index (default: the vocabulary's positions)."""
+        pos = self.positions if positions is None else positions
         out = {}
         for name, recs in self._records.items():
             if recs and len(next(iter(recs.values()))):
-                out[f"dec_{name}"] = self.decoder.term(name, self._take(name, frac), u,
-                                                       self.positions)
+                out[f"dec_{name}"] = self.decoder.term(name, self._take(name, frac), u, pos)
         return out
 
     # -- identification ------------------------------------------------------------------
@@ -166,16 +243,16 @@ class PlayerLatentLSTM(PlayerModel):
 
     def forward(self, batch: Batch, candidates: dict[str, Candidates]) -> ModelOutput:
         ctx = self.context(batch)
-        mean, sd = self.latent()
-        u = mean + sd * torch.randn_like(sd) if self.training else mean
+        u_all, pos_all = self.decoder_latent(self.training)
+        u = u_all[:self.n_players]
         logits = self.base_logits(batch, ctx) + self.query(ctx).float() @ u.float().T
         y = batch.tgt_player
         terms = {f"nll_{name}": c.nll(logits, y) for name, c in candidates.items()}
         ident = torch.stack(list(terms.values())).mean()
         n = max(batch.n_targets, 1)
         frac = batch.etype.shape[0] / max(self._n_train_games, batch.etype.shape[0])
-        dec = self.decoder_nll(u.float(), frac) if self.training else {}
-        kl = self.kl_per_player().sum()
+        dec = self.decoder_nll(u_all.float(), frac, pos_all) if self.training else {}
+        kl = self.kl_per_player().sum() + self.kl_extra().sum()
         extra = self.cfg.decoder_weight * sum(dec.values(), ident.new_zeros(()))
         loss = ident + (extra + self.kl_weight * frac * kl) / n
         per_event = {k: v / n for k, v in dec.items()}

@@ -181,7 +181,11 @@ def test_embed_cli_writes_per_player_mean_and_sd(trained, league, tmp_path):
     assert np.allclose(seen[[f"emb_sd_{i}" for i in range(d)]].to_numpy(), sd[idx], atol=1e-5)
     events = embed_events(run, t)
     assert [c for c in events.columns if c.startswith("ctx_")] == [f"ctx_{i}" for i in range(d)]
-    assert len(embed_players(events)) == len(players)
+    # the CLI adds the players with a latent but no event (goalies): n_events 0
+    assert len(embed_players(events, t.rosters, run)) == len(players)
+    n_extra = len(set(run.model.extra_latents()[0]) - set(events["player_id"].astype(str)))
+    assert n_extra > 0 and len(embed_players(events)) == len(players) - n_extra
+    assert (players["n_events"] == 0).sum() == n_extra
 
 
 def test_demo_probe_reads_the_integrated_run(trained, league):
