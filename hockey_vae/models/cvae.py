@@ -25,6 +25,7 @@ from hockey_vae.core.distributions import (
 from hockey_vae.core.vae import linear_warmup
 from hockey_vae.features import NEG_INF, Batch, Candidates
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
+from hockey_vae.models.candidate_logits import candidate_logits, masked_truth_log_prob
 from hockey_vae.models.lstm import (
     ContextEncoder,
     LSTMConfig,
@@ -53,7 +54,7 @@ class CVAEConfig:
     prior_samples: int = 16  # prior samples averaged for p(player | context)
 
 
-# Importance sampling scores this many (sample, event, player) logits at a time at most
+# Importance sampling scores this many (sample, event, player or hidden unit) values at most
 # (16 MB of float32: larger chunks fall out of cache and run slower on CPU), so k is a
 # tensor dimension without unbounded memory.
 SCORE_CHUNK_ELEMENTS = 1 << 22
@@ -70,21 +71,6 @@ def _samples(mu: Tensor, logvar: Tensor, n: int, generator: torch.Generator | No
     eps = torch.stack([torch.randn(mu.shape, dtype=mu.dtype, device=mu.device,
                                    generator=generator) for _ in range(n)])
     return mu + torch.exp(0.5 * logvar) * eps
-
-
-def _truth_log_prob(cands: Candidates, logits: Tensor, y: Tensor) -> Tensor:
-    """(S, N) log p(y | z) over the set for (S, N, V) logits; ~NEG_INF when y is no
-    candidate. logit_y - logsumexp(set) without materialising the normalised scores."""
-    pos, in_set = cands.locate(y)
-    if cands.whole:
-        masked = torch.where(cands.valid, logits.float(), NEG_INF)
-    else:
-        shape = (*logits.shape[:-1], cands.index.shape[-1])
-        masked = torch.where(cands.valid, logits.float().gather(-1, cands.index.expand(shape)),
-                             NEG_INF)
-    truth = masked.gather(-1, pos.expand(masked.shape[:-1])[..., None]).squeeze(-1)
-    out = truth - torch.logsumexp(masked, -1)
-    return out if cands.whole else torch.where(in_set, out, torch.full_like(out, NEG_INF))
 
 
 def _mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
@@ -144,10 +130,28 @@ class PlayerCVAE(PlayerModel):
     def decode(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
         `bonus` is the roster scorer's term (a SlotBonus), added to every sample."""
+        logits = self.decoder[-1](self._decoder_hidden(z, ctx))
+        return logits if bonus is None else bonus.add_to(logits)
+
+    def _decoder_hidden(self, z: Tensor, ctx: Tensor) -> Tensor:
+        """(..., d_hidden) the decoder's last hidden layer (its output layer's input)."""
         if self.cfg.decoder_context:
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
-        logits = self.decoder(z)
-        return logits if bonus is None else bonus.add_to(logits)
+        return self.decoder[:-1](z)
+
+    def _set_logits(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None,
+                    candidates: dict[str, Candidates]) -> dict[str, Tensor]:
+        """Per set, (S, N, C) float logits masked to NEG_INF off the set, for samples z
+        (S, N, d_z). Short lists get only their candidates' logits (`candidate_logits`:
+        exact, C / V of the work); the full (S, N, V) product only when a set is dense."""
+        hidden = self._decoder_hidden(z, ctx)
+        full = None
+        if any(c.whole for c in candidates.values()):
+            full = self.decoder[-1](hidden)
+            full = (full if bonus is None else bonus.add_to(full)).float()
+        return {name: torch.where(c.valid, full, NEG_INF) if c.whole and full is not None
+                else candidate_logits(self.decoder[-1], hidden, c, bonus)
+                for name, c in candidates.items()}
 
     def bonus(self, batch: Batch, ctx: Tensor) -> SlotBonus | None:
         """The roster scorer's bonus, or None without roster features."""
@@ -179,6 +183,8 @@ class PlayerCVAE(PlayerModel):
         Samples are a tensor dimension, in chunks of at most `SCORE_CHUNK_ELEMENTS` logits
         (memory stays bounded); the noise is drawn one sample at a time in the order a
         one-sample-at-a-time loop draws it, so a seeded generator gives the same result.
+        Short candidate lists decode only their candidates (`_set_logits`); the full
+        vocabulary is decoded only for a dense set such as `all`.
         """
         k, m = self.samples_used(n_samples), self.cfg.prior_samples
         ctx = self.context(batch)
@@ -186,19 +192,21 @@ class PlayerCVAE(PlayerModel):
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         bonus = self.bonus(batch, ctx)
-        chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self.cfg.encoder.n_players))
+        chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self._score_width(
+            candidates)))
         log_w: dict[str, list[Tensor]] = {name: [] for name in candidates}
         for size in _chunks(k, chunk):
             z = _samples(mu_q, lv_q, size, generator)  # (size, N, d_z)
-            logits = self.decode(z, ctx, bonus)
+            masked = self._set_logits(z, ctx, bonus, candidates)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
             for name, cands in candidates.items():
-                log_w[name].append(_truth_log_prob(cands, logits, y) + corr)
+                log_w[name].append(masked_truth_log_prob(cands, masked[name], y) + corr)
         logp_sum: dict[str, Tensor] = {}
         for size in _chunks(m, chunk):
-            logits = self.decode(_samples(mu_p, lv_p, size, generator), ctx, bonus)
-            for name, cands in candidates.items():
-                lp = torch.logsumexp(cands.log_softmax(logits), 0)
+            masked = self._set_logits(_samples(mu_p, lv_p, size, generator), ctx, bonus,
+                                      candidates)
+            for name in candidates:
+                lp = torch.logsumexp(torch.log_softmax(masked[name], -1), 0)
                 logp_sum[name] = torch.logaddexp(logp_sum[name], lp) if name in logp_sum else lp
         out = {}
         k_small = max(1, k // 10)
@@ -208,6 +216,13 @@ class PlayerCVAE(PlayerModel):
             ll_small = torch.logsumexp(w[:k_small], 0) - math.log(k_small)
             out[name] = SetScores(logp_sum[name] - math.log(m), ll, ll_small)
         return out
+
+    def _score_width(self, candidates: dict[str, Candidates]) -> int:
+        """Values per (sample, event) in one scoring chunk: the vocabulary when a set is
+        dense, else the widest list or the decoder's hidden layer."""
+        if any(c.whole for c in candidates.values()):
+            return self.cfg.encoder.n_players
+        return max([self.cfg.d_hidden] + [c.index.shape[-1] for c in candidates.values()])
 
     @torch.no_grad()
     def embed(self, batch: Batch) -> tuple[Tensor, Tensor]:

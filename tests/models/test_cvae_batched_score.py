@@ -81,3 +81,43 @@ def test_chunks_cover_every_sample():
     assert cvae._chunks(23, 5) == [5, 5, 5, 5, 3]
     assert cvae._chunks(4, 10) == [4]
     assert sum(cvae._chunks(100, 7)) == 100
+
+
+def test_candidate_only_scoring_equals_the_full_vocabulary_loop(setup):
+    """Roster / on-ice scored from the candidates' logits only (no dense set, so the
+    decoder's output layer never runs on the whole vocabulary) equals the loop, 1e-5."""
+    model, batch, cands = setup
+    lists = {k: v for k, v in cands.items() if not v.whole}
+    assert model.bonus(batch, model.context(batch)) is not None  # the bonus path is covered
+    calls = []
+    hook = model.decoder[-1].register_forward_hook(lambda *a: calls.append(1))
+    try:
+        got = model.score(batch, lists, n_samples=23, generator=torch.Generator().manual_seed(3))
+    finally:
+        hook.remove()
+    assert calls == []
+    with torch.no_grad():
+        want = loop_score(model, batch, lists, 23, torch.Generator().manual_seed(3))
+    for name, (logp, ll, ll_small) in want.items():
+        torch.testing.assert_close(got[name].logp, logp, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got[name].loglik, ll, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got[name].loglik_small, ll_small, rtol=1e-5, atol=1e-5)
+
+
+def test_candidate_logits_equal_the_gathered_head(setup):
+    model, batch, cands = setup
+    from hockey_vae.models.candidate_logits import candidate_logits
+
+    torch.manual_seed(1)
+    ctx = model.context(batch).detach()
+    bonus = model.bonus(batch, ctx)
+    hidden = torch.randn(4, ctx.shape[0], model.cfg.d_hidden)
+    full = bonus.add_to(model.decoder[-1](hidden))
+    for name in ("roster", "on_ice"):
+        c = cands[name]
+        got = candidate_logits(model.decoder[-1], hidden, c, bonus)
+        want = full.gather(-1, c.index.expand(4, *c.index.shape))
+        torch.testing.assert_close(got[:, c.valid], want[:, c.valid], rtol=1e-5, atol=1e-5)
+        assert bool((got[:, ~c.valid] <= -1e8).all())
+    with pytest.raises(ValueError, match="short lists"):
+        candidate_logits(model.decoder[-1], hidden, cands["all"], bonus)
