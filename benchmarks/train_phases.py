@@ -66,7 +66,7 @@ def _instrument(model: torch.nn.Module, clock: _Clock) -> list[Any]:
     for label, module in named:
         handles.append(module.register_forward_pre_hook(
             lambda *_, label=label: clock.start(label)))
-        handles.append(module.register_forward_hook(lambda *_: clock.stop()))
+        handles.append(module.register_forward_hook(lambda *_: clock.stop() and None))
     for name in _TIMED_METHODS:
         if callable(getattr(model, name, None)) and name not in model.__dict__:
             original = getattr(model, name)
@@ -149,18 +149,37 @@ def timed_pass(step: Callable, enc: Any, batches: list[list[int]], device: str
             "padding": 1 - sum(int(lens[g].sum()) for g in batches) / padded}
 
 
-def sweep(make: Callable[[], tuple[Callable, Any]], enc: Any, sizes: list[int],
+def sweep(make: Callable[[], tuple[Callable, Any]], enc: Any, n_games: int, sizes: list[int],
           flops: float, matmul: float, device: str, seed: int = 0) -> list[dict[str, Any]]:
-    """Training events/s and MFU per (games per batch, packing) over the same games; `make`
-    returns a fresh (step, model) so every setting starts from the same weights."""
+    """Training events/s and MFU per (games per batch, packing) over the first `n_games`
+    games of `enc`; `make` returns a fresh (step, model), so every setting starts from the
+    same weights. Eight parameters: the sweep's data, grid and the two rates it divides."""
     rows = []
     for size in sizes:
         for pack in (False, True):
             step, _ = make()
             cfg = TrainConfig(batch_games=size, pack_by_length=pack, seed=seed)
-            batches = epoch_batches(cfg, enc.lengths(), epoch=0)
+            batches = epoch_batches(cfg, enc.lengths()[:n_games], epoch=0)
             step(enc, batches[0])  # warm-up (allocator, first-call costs)
             r = timed_pass(step, enc, batches[1:], device)
             rows.append({"batch_games": size, "pack_by_length": pack, **r,
                          "mfu": flops * r["events_per_s"] / matmul})
     return rows
+
+
+def model_tables(models: dict[str, dict[str, Any]]) -> list[str]:
+    """Markdown: per model, the phase table and the batch-size x packing sweep."""
+    lines: list[str] = []
+    for name, m in models.items():
+        lines += ["", f"### `{name}`: where a training step's time goes "
+                  f"({m['flops_per_event'] / 1e6:.2f} M FLOPs per event, fwd + bwd)", "",
+                  "| phase | ms per step | share |", "|---|---|---|"]
+        lines += [f"| {r['phase']} | {r['ms_per_step']:.1f} | {100 * r['share']:.1f}% |"
+                  for r in m["phases"]]
+        lines += ["", f"`{name}`: training throughput per games per batch and packing", "",
+                  "| games per batch | packed by length | padding | events/s | MFU |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {r['batch_games']} | {'yes' if r['pack_by_length'] else 'no'} | "
+                  f"{100 * r['padding']:.1f}% | {r['events_per_s']:,.0f} | "
+                  f"{100 * r['mfu']:.1f}% |" for r in m["sweep"]]
+    return lines

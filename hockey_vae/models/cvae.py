@@ -58,6 +58,9 @@ class CVAEConfig:
 # (16 MB of float32: larger chunks fall out of cache and run slower on CPU), so k is a
 # tensor dimension without unbounded memory.
 SCORE_CHUNK_ELEMENTS = 1 << 22
+# Score short candidate lists from their candidates' logits only (exact); False decodes the
+# whole vocabulary and gathers, the path it replaced (kept for benchmarks and tests).
+CANDIDATE_ONLY = True
 
 
 def _chunks(total: int, size: int) -> list[int]:
@@ -130,28 +133,36 @@ class PlayerCVAE(PlayerModel):
     def decode(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
         `bonus` is the roster scorer's term (a SlotBonus), added to every sample."""
-        logits = self.decoder[-1](self._decoder_hidden(z, ctx))
+        logits = self.decoder(self._decoder_input(z, ctx))
         return logits if bonus is None else bonus.add_to(logits)
 
-    def _decoder_hidden(self, z: Tensor, ctx: Tensor) -> Tensor:
-        """(..., d_hidden) the decoder's last hidden layer (its output layer's input)."""
+    def _decoder_input(self, z: Tensor, ctx: Tensor) -> Tensor:
+        """(..., d_dec) the decoder's input: [context, z] (or z alone)."""
         if self.cfg.decoder_context:
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
-        return self.decoder[:-1](z)
+        return z
 
     def _set_logits(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None,
                     candidates: dict[str, Candidates]) -> dict[str, Tensor]:
         """Per set, (S, N, C) float logits masked to NEG_INF off the set, for samples z
         (S, N, d_z). Short lists get only their candidates' logits (`candidate_logits`:
         exact, C / V of the work); the full (S, N, V) product only when a set is dense."""
-        hidden = self._decoder_hidden(z, ctx)
-        full = None
-        if any(c.whole for c in candidates.values()):
-            full = self.decoder[-1](hidden)
-            full = (full if bonus is None else bonus.add_to(full)).float()
-        return {name: torch.where(c.valid, full, NEG_INF) if c.whole and full is not None
-                else candidate_logits(self.decoder[-1], hidden, c, bonus)
-                for name, c in candidates.items()}
+        hidden = self.decoder[:-1](self._decoder_input(z, ctx))  # the output layer's input
+        if CANDIDATE_ONLY and not any(c.whole for c in candidates.values()):
+            return {name: candidate_logits(self.decoder[-1], hidden, c, bonus)
+                    for name, c in candidates.items()}
+        full = self.decoder[-1](hidden)
+        full = (full if bonus is None else bonus.add_to(full)).float()
+        out = {}
+        for name, c in candidates.items():
+            if c.whole:
+                out[name] = torch.where(c.valid, full, NEG_INF)
+            elif CANDIDATE_ONLY:
+                out[name] = candidate_logits(self.decoder[-1], hidden, c, bonus)
+            else:
+                picked = full.gather(-1, c.index.expand(*full.shape[:-1], c.index.shape[-1]))
+                out[name] = torch.where(c.valid, picked, NEG_INF)
+        return out
 
     def bonus(self, batch: Batch, ctx: Tensor) -> SlotBonus | None:
         """The roster scorer's bonus, or None without roster features."""
@@ -220,7 +231,7 @@ class PlayerCVAE(PlayerModel):
     def _score_width(self, candidates: dict[str, Candidates]) -> int:
         """Values per (sample, event) in one scoring chunk: the vocabulary when a set is
         dense, else the widest list or the decoder's hidden layer."""
-        if any(c.whole for c in candidates.values()):
+        if not CANDIDATE_ONLY or any(c.whole for c in candidates.values()):
             return self.cfg.encoder.n_players
         return max([self.cfg.d_hidden] + [c.index.shape[-1] for c in candidates.values()])
 

@@ -121,3 +121,17 @@ def test_candidate_logits_equal_the_gathered_head(setup):
         assert bool((got[:, ~c.valid] <= -1e8).all())
     with pytest.raises(ValueError, match="short lists"):
         candidate_logits(model.decoder[-1], hidden, cands["all"], bonus)
+
+
+@pytest.mark.parametrize("with_all", [False, True])
+def test_candidate_only_equals_the_full_vocabulary_path(setup, monkeypatch, with_all):
+    """The same seeded scores with CANDIDATE_ONLY on and off (off: decode every player and
+    gather, the path it replaced), with and without a dense set alongside, to 1e-5."""
+    model, batch, cands = setup
+    sets = cands if with_all else {k: v for k, v in cands.items() if not v.whole}
+    got = model.score(batch, sets, n_samples=31, generator=torch.Generator().manual_seed(4))
+    monkeypatch.setattr(cvae, "CANDIDATE_ONLY", False)
+    want = model.score(batch, sets, n_samples=31, generator=torch.Generator().manual_seed(4))
+    for name in sets:
+        for a, b in zip(got[name], want[name], strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
