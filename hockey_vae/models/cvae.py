@@ -11,10 +11,11 @@ position's cold-start token (trained by hiding players for whole training games,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hockey_vae.core.distributions import (
@@ -25,7 +26,7 @@ from hockey_vae.core.distributions import (
 from hockey_vae.core.vae import linear_warmup
 from hockey_vae.features import NEG_INF, Batch, Candidates
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
-from hockey_vae.models.candidate_logits import candidate_logits, masked_truth_log_prob
+from hockey_vae.models.candidate_logits import ListScorer, masked_truth_log_prob
 from hockey_vae.models.lstm import (
     ContextEncoder,
     LSTMConfig,
@@ -142,24 +143,38 @@ class PlayerCVAE(PlayerModel):
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
         return z
 
-    def _set_logits(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None,
-                    candidates: dict[str, Candidates]) -> dict[str, Tensor]:
-        """Per set, (S, N, C) float logits masked to NEG_INF off the set, for samples z
-        (S, N, d_z). Short lists get only their candidates' logits (`candidate_logits`:
-        exact, C / V of the work); the full (S, N, V) product only when a set is dense."""
-        hidden = self.decoder[:-1](self._decoder_input(z, ctx))  # the output layer's input
-        if CANDIDATE_ONLY and not any(c.whole for c in candidates.values()):
-            return {name: candidate_logits(self.decoder[-1], hidden, c, bonus)
-                    for name, c in candidates.items()}
-        full = self.decoder[-1](hidden)
+    def _hidden_of(self, ctx: Tensor) -> Callable[[Tensor], Tensor]:
+        """z (S, N, d_z) -> (N, S, d_hidden) the decoder's hidden layer for contexts `ctx`
+        (N, d_context), event-major (what `CandidateHead` reads): the context's share of the
+        first layer is computed once, not once per sample (the same sum, in another order)."""
+        first, act = self.decoder[0], self.decoder[1]
+        if not self.cfg.decoder_context:
+            return lambda z: act(first(z.transpose(0, 1)))
+        d = ctx.shape[-1]
+        base = F.linear(ctx, first.weight[:, :d], first.bias)[:, None, :]  # (N, 1, d_hidden)
+        w_z = first.weight[:, d:].T  # (d_z, d_hidden)
+
+        def hidden(z: Tensor) -> Tensor:
+            h = z.transpose(0, 1) @ w_z  # (N, S, d_hidden), a fresh tensor: in place is fine
+            return h.add_(base).relu_()
+        return hidden
+
+    def _set_logits(self, hidden: Tensor, bonus: SlotBonus | None,
+                    candidates: dict[str, Candidates],
+                    lists: ListScorer | None) -> dict[str, Tensor]:
+        """Per set, (S, N, C) float logits masked to NEG_INF off the set, from the decoder's
+        hidden layer (N, S, d_hidden), event-major. Short lists get only their candidates' logits from
+        `lists` (exact, C / V of the work); the full (S, N, V) product only for a dense set
+        (or for every set when `lists` is None: the path it replaced)."""
+        out = lists(hidden) if lists is not None else {}
+        if all(name in out for name in candidates):
+            return out
+        full = self.decoder[-1](hidden).transpose(0, 1)  # (S, N, V)
         full = (full if bonus is None else bonus.add_to(full)).float()
-        out = {}
         for name, c in candidates.items():
             if c.whole:
                 out[name] = torch.where(c.valid, full, NEG_INF)
-            elif CANDIDATE_ONLY:
-                out[name] = candidate_logits(self.decoder[-1], hidden, c, bonus)
-            else:
+            elif name not in out:
                 picked = full.gather(-1, c.index.expand(*full.shape[:-1], c.index.shape[-1]))
                 out[name] = torch.where(c.valid, picked, NEG_INF)
         return out
@@ -205,17 +220,21 @@ class PlayerCVAE(PlayerModel):
         bonus = self.bonus(batch, ctx)
         chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self._score_width(
             candidates)))
+        hidden_of = self._hidden_of(ctx)
+        short = {name: c for name, c in candidates.items() if not c.whole}
+        lists = ListScorer.build(self.decoder[-1], short, bonus) if short and CANDIDATE_ONLY \
+            else None
         log_w: dict[str, list[Tensor]] = {name: [] for name in candidates}
         for size in _chunks(k, chunk):
             z = _samples(mu_q, lv_q, size, generator)  # (size, N, d_z)
-            masked = self._set_logits(z, ctx, bonus, candidates)
+            masked = self._set_logits(hidden_of(z), bonus, candidates, lists)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
             for name, cands in candidates.items():
                 log_w[name].append(masked_truth_log_prob(cands, masked[name], y) + corr)
         logp_sum: dict[str, Tensor] = {}
         for size in _chunks(m, chunk):
-            masked = self._set_logits(_samples(mu_p, lv_p, size, generator), ctx, bonus,
-                                      candidates)
+            masked = self._set_logits(hidden_of(_samples(mu_p, lv_p, size, generator)), bonus,
+                                      candidates, lists)
             for name in candidates:
                 lp = torch.logsumexp(torch.log_softmax(masked[name], -1), 0)
                 logp_sum[name] = torch.logaddexp(logp_sum[name], lp) if name in logp_sum else lp

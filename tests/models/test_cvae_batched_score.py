@@ -135,3 +135,19 @@ def test_candidate_only_equals_the_full_vocabulary_path(setup, monkeypatch, with
     for name in sets:
         for a, b in zip(got[name], want[name], strict=True):
             torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_union_lists_hold_each_candidate_once_and_locate_it(setup):
+    from hockey_vae.models.candidate_logits import union_lists
+
+    _, _, cands = setup
+    sets = [cands["roster"], cands["on_ice"]]
+    union, pos = union_lists(sets)
+    assert union.index.shape[1] <= sum(c.index.shape[1] for c in sets)
+    for c, p in zip(sets, pos, strict=True):
+        torch.testing.assert_close(union.index.gather(1, p)[c.valid], c.index[c.valid])
+        assert bool(union.valid.gather(1, p)[c.valid].all())
+    for i in range(union.index.shape[0]):
+        members = union.index[i][union.valid[i]].tolist()
+        assert len(members) == len(set(members))
+        assert set(members) == set().union(*[c.index[i][c.valid[i]].tolist() for c in sets])
