@@ -42,7 +42,6 @@ from hockey_vae.features import (
     as_tables,
     collate,
     flush_denormals,
-    iterate_batches,
     split_games,
     training_candidates,
 )
@@ -50,6 +49,7 @@ from hockey_vae.jsonsafe import write_json
 from hockey_vae.models import build_model, cvae, default_config
 from hockey_vae.reporting import git_commit
 from hockey_vae.train import Run, TrainConfig
+from hockey_vae.train_batches import epoch_batches
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_phases import make_step, model_tables, phase_profile, sweep  # noqa: E402
@@ -114,8 +114,9 @@ def setup(args: argparse.Namespace) -> Bench:
     split = split_games(tables.games, within_last_season=bool(args.data))
     enc = SequenceEncoder().fit(tables, split["train"])
     train = enc.transform(tables, split["train"][-args.train_games:])
-    cfg = TrainConfig(batch_games=args.batch_games)
-    batches = [b.to(args.device) for b in iterate_batches(train, cfg.batch_games)]
+    cfg = TrainConfig(batch_games=args.batch_games, pack_by_length=not args.no_pack)
+    batches = [collate(train, g).to(args.device)  # the training loop's plan for epoch 0
+               for g in epoch_batches(cfg, train.lengths(), epoch=0)]
     eval_games = split["test"][:args.eval_games]
     return Bench(tables, label, split, enc, train, batches, enc.transform(tables, eval_games),
                  enc.transform(tables, split["test"][:args.latent_games]), eval_games,
@@ -207,8 +208,7 @@ def profile_training(step: Callable, batches: list, rows: int = 12) -> list[dict
              "share": e.self_cpu_time_total / total} for e in top]
 
 
-def profile_model(name: str, bench: Bench, args: argparse.Namespace,
-                  matmul: float) -> dict[str, Any]:
+def profile_model(name: str, bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     """Phase profile at the default batch size and the batch-size x packing sweep of model
     `name`, trained as the loop trains it (cold-start simulation, candidate sets)."""
     enc, dev, n_vocab = bench.enc, bench.device, len(bench.enc.vocab_)
@@ -229,7 +229,7 @@ def profile_model(name: str, bench: Bench, args: argparse.Namespace,
     step(bench.train, plan[0])  # warm-up
     phases = phase_profile(model, step, bench.train, plan, dev)
     rows = sweep(make, bench.train, min(args.sweep_games, bench.train.n_games), args.sweep,
-                 flops, matmul, dev)
+                 lambda: matmul_rate(repeats=2, device=dev), flops, dev)
     return {"flops_per_event": flops, "phases": phases, "sweep": rows}
 
 
@@ -247,7 +247,8 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
         "# Training and evaluation speed of the default PlayerCVAE", "",
         f"- command: `{result['command']}`", f"- commit: `{result['commit']}`",
         f"- data: {bench.label}; training: {len(bench.batches)} batches of "
-        f"{bench.cfg.batch_games} games; evaluation/embedding: {len(bench.eval_games)} test "
+        f"{bench.cfg.batch_games} games (packed by length: {bench.cfg.pack_by_length}); "
+        "evaluation/embedding: {len(bench.eval_games)} test "
         f"games ({bench.test.n_targets:,} events), k = 100 on {args.latent_games} test games "
         f"({bench.latent_test.n_targets:,} events); vocabulary {len(bench.enc.vocab_)}",
         f"- torch {torch.__version__}, device {args.device}, {args.threads} threads, "
@@ -274,8 +275,8 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
               f"Phases timed with module hooks over {8} steps of {bench.cfg.batch_games} games "
               "(wall time; the remainder of forward outside any module is the loss: candidate "
               "softmax, KL). Sweep: one pass over the same games per setting, from the same "
-              "initial weights; MFU against the median matmul rate above; padding = share of "
-              "LSTM steps that are padding.", ""]
+              "initial weights, best of 2 passes; MFU against a matmul timed right before each "
+              "setting; padding = share of LSTM steps that are padding.", ""]
     lines += model_tables(result["models"])
     lines += ["", "Config: " + str(result["config"]), ""]
     return lines
@@ -289,11 +290,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--train-games", type=int, default=200, help="games timed for training")
     p.add_argument("--batch-games", type=int, default=TrainConfig().batch_games)
+    p.add_argument("--no-pack", action="store_true", help="batches not packed by length")
     p.add_argument("--eval-games", type=int, default=127)
     p.add_argument("--latent-games", type=int, default=12, help="test games scored at k=100")
     p.add_argument("--profile-models", nargs="*", default=["cvae", "lstm", "player-latent"],
                    help="models whose training step is profiled and swept")
-    p.add_argument("--sweep", nargs="*", type=int, default=[2, 4, 8, 16, 32],
+    p.add_argument("--sweep", nargs="*", type=int, default=[2, 4, 8, 16],
                    help="games per batch in the training sweep")
     p.add_argument("--sweep-games", type=int, default=128, help="games per sweep pass")
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
@@ -312,8 +314,7 @@ def main(argv: list[str] | None = None) -> None:
     load = [os.getloadavg()[0]]
     runs = [one_run(bench, model, step, flops) for _ in range(args.runs)]
     med, rng = summarise(runs)
-    models = {name: profile_model(name, bench, args, med["matmul_gflops"] * 1e9)
-              for name in args.profile_models}
+    models = {name: profile_model(name, bench, args) for name in args.profile_models}
     load.append(os.getloadavg()[0])
     command = "python benchmarks/train_speed.py " + " ".join(
         argv if argv is not None else __import__("sys").argv[1:])
