@@ -224,8 +224,8 @@ def profile_model(name: str, bench: Bench, args: argparse.Namespace) -> dict[str
     step, model = make()
     one = collate(bench.train, [0])
     flops = flops_per_event(model, lambda b: step(bench.train, [0]), one)
-    plan = [list(range(i, i + bench.cfg.batch_games)) for i in
-            range(0, min(bench.train.n_games, 8 * bench.cfg.batch_games), bench.cfg.batch_games)]
+    size, n = bench.cfg.batch_games, bench.train.n_games
+    plan = [list(range(i, min(i + size, n))) for i in range(0, min(n, 8 * size), size)]
     step(bench.train, plan[0])  # warm-up
     phases = phase_profile(model, step, bench.train, plan, dev)
     rows = sweep(make, bench.train, min(args.sweep_games, bench.train.n_games), args.sweep,
