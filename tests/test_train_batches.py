@@ -24,7 +24,7 @@ def _padding(lengths, batches):
 
 def test_unpacked_plan_is_the_seeded_slices_of_a_shuffle():
     lengths = np.arange(10, 33)
-    cfg = TrainConfig(batch_games=4, seed=3)
+    cfg = TrainConfig(batch_games=4, seed=3, pack_by_length=False)
     order = torch.randperm(23, generator=torch.Generator().manual_seed(3 * 1000 + 5))
     want = [order[i:i + 4].tolist() for i in range(0, 23, 4)]
     assert epoch_batches(cfg, lengths, 5) == want
@@ -34,7 +34,7 @@ def test_unpacked_plan_is_the_seeded_slices_of_a_shuffle():
 def test_packing_covers_every_game_once_with_less_padding():
     rng = np.random.default_rng(0)
     lengths = rng.integers(200, 400, size=300)
-    plain = epoch_batches(TrainConfig(batch_games=8), lengths, 0)
+    plain = epoch_batches(TrainConfig(batch_games=8, pack_by_length=False), lengths, 0)
     packed = epoch_batches(TrainConfig(batch_games=8, pack_by_length=True), lengths, 0)
     assert sorted(g for b in packed for g in b) == list(range(300))
     assert max(len(b) for b in packed) == 8
@@ -82,7 +82,7 @@ def test_same_loss_on_a_fixed_batch_whatever_the_padding(toy):
     with torch.no_grad():
         want = model.logits(sub)
     torch.testing.assert_close(logits, want, rtol=1e-5, atol=1e-5)
-    plain = epoch_batches(TrainConfig(batch_games=2), lengths, 0)
+    plain = epoch_batches(TrainConfig(batch_games=2, pack_by_length=False), lengths, 0)
     packed = epoch_batches(TrainConfig(batch_games=2, pack_by_length=True), lengths, 0)
     assert plain != packed
     (a, na), (b, nb) = _total_loss(model, data, plain, V), _total_loss(model, data, packed, V)
