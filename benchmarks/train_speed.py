@@ -248,7 +248,7 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
         f"- command: `{result['command']}`", f"- commit: `{result['commit']}`",
         f"- data: {bench.label}; training: {len(bench.batches)} batches of "
         f"{bench.cfg.batch_games} games (packed by length: {bench.cfg.pack_by_length}); "
-        "evaluation/embedding: {len(bench.eval_games)} test "
+        f"evaluation/embedding: {len(bench.eval_games)} test "
         f"games ({bench.test.n_targets:,} events), k = 100 on {args.latent_games} test games "
         f"({bench.latent_test.n_targets:,} events); vocabulary {len(bench.enc.vocab_)}",
         f"- torch {torch.__version__}, device {args.device}, {args.threads} threads, "
@@ -267,6 +267,16 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
     lines += ["", f"End-to-end LSTM evaluation = encoding + scoring: encoding takes "
               f"{100 * enc_s / (enc_s + pred_s):.0f}% of it (encoding alone "
               f"{med['encode_events_per_s']:,.0f} events/s caps the end-to-end rate).", "",
+              "k = 100 importance sampling (CVAE): candidate-only decoding of the short lists "
+              f"(roster, on-ice) runs at {med['latent_eval_lists_events_per_s_k100']:,.0f} "
+              "events/s against "
+              f"{med['latent_eval_lists_full_vocab_events_per_s_k100']:,.0f} for the "
+              "full-vocabulary path it replaced ("
+              f"{med['latent_eval_lists_events_per_s_k100'] / med['latent_eval_lists_full_vocab_events_per_s_k100']:.1f}x, same run); "  # noqa: E501
+              "with the dense `all` set as well (the bar's key) the 1,047-way decoder still "
+              "runs per sample: "
+              f"{med['latent_eval_events_per_s_k100']:,.0f} against "
+              f"{med['latent_eval_full_vocab_events_per_s_k100']:,.0f} events/s.", "",
               "## Where training time goes (torch.profiler, self time, a few steps)", "",
               "| op | calls | self CPU ms | share |", "|---|---|---|---|"]
     lines += [f"| `{r['op']}` | {r['calls']} | {r['self_cpu_ms']:.1f} | {100 * r['share']:.1f}% |"
