@@ -275,7 +275,7 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
               f"{med['latent_eval_lists_full_vocab_events_per_s_k100']:,.0f} for the "
               "full-vocabulary path it replaced ("
               f"{lists_x:.1f}x, same run); "
-              "with the dense `all` set as well (the bar's key) the 1,047-way decoder still "
+              f"with the dense `all` set as well (the bar's key) the {len(bench.enc.vocab_):,}-way decoder still "
               "runs per sample: "
               f"{med['latent_eval_events_per_s_k100']:,.0f} against "
               f"{med['latent_eval_full_vocab_events_per_s_k100']:,.0f} events/s.", "",
