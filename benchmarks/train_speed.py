@@ -6,12 +6,16 @@ counted with torch.utils.flop_counter on a real batch (forward + backward; the L
 matmuls added analytically, the counter does not see inside it).
 
     python benchmarks/train_speed.py --data NHL_DIR --threads 2 [--runs 3] [--quick]
+        [--profile-models cvae lstm player-latent] [--sweep 2 4 8 16 32]
 
 Every quantity is measured `--runs` times (the machine is shared: the report gives the
 median and the range); the JSON holds the medians under the keys the bars read
 (`train_events_per_s`, `mfu`, `eval_events_per_s`, `embed_events_per_s`,
 `latent_eval_events_per_s_k100`, `matmul_gflops`, `threads`, `commit`), every run, and a
-torch.profiler table of where training time goes. `--quick` shrinks everything (a smoke
+torch.profiler table of where training time goes; per model in `--profile-models`, the
+time of each phase of a training step (`train_phases.phase_profile`) and training events/s
+and MFU per games-per-batch and length packing (`train_phases.sweep`, over the same
+`--sweep-games` games, from the same initial weights). `--quick` shrinks everything (a smoke
 test that `benchmarks/gpu.sh --dry-run` runs). Without --data, a synthetic league is used.
 Writes OUT.json and OUT.md (default reports/speed/train_speed).
 """
@@ -20,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,8 +40,8 @@ from hockey_vae.evaluate import predict
 from hockey_vae.features import (
     SequenceEncoder,
     as_tables,
+    collate,
     flush_denormals,
-    iterate_batches,
     split_games,
     training_candidates,
 )
@@ -43,6 +49,10 @@ from hockey_vae.jsonsafe import write_json
 from hockey_vae.models import build_model, cvae, default_config
 from hockey_vae.reporting import git_commit
 from hockey_vae.train import Run, TrainConfig
+from hockey_vae.train_batches import epoch_batches
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_phases import make_step, model_tables, phase_profile, sweep  # noqa: E402
 
 KEYS = ("train_events_per_s", "mfu", "eval_events_per_s", "embed_events_per_s",
         "latent_eval_events_per_s_k100", "matmul_gflops")
@@ -84,6 +94,7 @@ class Bench:
     label: str
     split: dict[str, list[str]]
     enc: SequenceEncoder
+    train: Any  # the encoded training games timed
     batches: list
     test: Any
     latent_test: Any
@@ -103,10 +114,11 @@ def setup(args: argparse.Namespace) -> Bench:
     split = split_games(tables.games, within_last_season=bool(args.data))
     enc = SequenceEncoder().fit(tables, split["train"])
     train = enc.transform(tables, split["train"][-args.train_games:])
-    cfg = TrainConfig(batch_games=args.batch_games)
-    batches = [b.to(args.device) for b in iterate_batches(train, cfg.batch_games)]
+    cfg = TrainConfig(batch_games=args.batch_games, pack_by_length=not args.no_pack)
+    batches = [collate(train, g).to(args.device)  # the training loop's plan for epoch 0
+               for g in epoch_batches(cfg, train.lengths(), epoch=0)]
     eval_games = split["test"][:args.eval_games]
-    return Bench(tables, label, split, enc, batches, enc.transform(tables, eval_games),
+    return Bench(tables, label, split, enc, train, batches, enc.transform(tables, eval_games),
                  enc.transform(tables, split["test"][:args.latent_games]), eval_games,
                  args.device, cfg)
 
@@ -126,10 +138,11 @@ def _trainer(bench: Bench, model: Any) -> Callable[[Any], None]:
 
 
 def flops_per_event(model: Any, step: Callable, batch: Any) -> float:
-    """Training FLOPs per target event: counted ops plus the LSTM's matmuls (fwd + bwd)."""
+    """Training FLOPs per target event: counted ops plus the LSTM's matmuls (fwd + bwd);
+    `step(batch)` runs one training step on `batch`."""
     with FlopCounterMode(display=False) as counter:
         step(batch)
-    e = model.cfg.encoder
+    e = getattr(model.cfg, "encoder", model.cfg)
     d_in = e.d_type + e.d_team + e.n_num + (e.d_player if e.history else 0)
     lstm_fwd = sum(2 * 4 * e.hidden * ((d_in if i == 0 else e.hidden) + e.hidden)
                    for i in range(e.layers))
@@ -163,13 +176,18 @@ def one_run(bench: Bench, model: Any, step: Callable, flops: float) -> dict[str,
         "latent_eval_events_per_s_k100": _rate(lambda: len(predict(
             model, bench.latent_test, n_samples=100, batch_games=16, device=dev).player), dev),
     }
-    chunk = cvae.SCORE_CHUNK_ELEMENTS
-    try:  # the same scoring one sample at a time: the loop it replaced, same run
-        cvae.SCORE_CHUNK_ELEMENTS = 1
-        out["latent_eval_one_sample_at_a_time_events_per_s_k100"] = _rate(lambda: len(predict(
+    lists = ("roster", "on_ice")  # the candidate-set metrics: only the candidates decoded
+    out["latent_eval_lists_events_per_s_k100"] = _rate(lambda: len(predict(
+        model, bench.latent_test, lists, n_samples=100, batch_games=16, device=dev).player), dev)
+    try:  # the same with the whole vocabulary decoded and gathered: the path it replaced
+        cvae.CANDIDATE_ONLY = False
+        out["latent_eval_full_vocab_events_per_s_k100"] = _rate(lambda: len(predict(
             model, bench.latent_test, n_samples=100, batch_games=16, device=dev).player), dev)
+        out["latent_eval_lists_full_vocab_events_per_s_k100"] = _rate(lambda: len(predict(
+            model, bench.latent_test, lists, n_samples=100, batch_games=16,
+            device=dev).player), dev)
     finally:
-        cvae.SCORE_CHUNK_ELEMENTS = chunk
+        cvae.CANDIDATE_ONLY = True
     model.train()
     return out
 
@@ -190,6 +208,31 @@ def profile_training(step: Callable, batches: list, rows: int = 12) -> list[dict
              "share": e.self_cpu_time_total / total} for e in top]
 
 
+def profile_model(name: str, bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """Phase profile at the default batch size and the batch-size x packing sweep of model
+    `name`, trained as the loop trains it (cold-start simulation, candidate sets)."""
+    enc, dev, n_vocab = bench.enc, bench.device, len(bench.enc.vocab_)
+    backoff = torch.from_numpy(enc.vocab_.backoff()).to(dev)
+    train_ids = bench.split["train"][-args.train_games:]
+
+    def make() -> tuple[Callable, Any]:
+        torch.manual_seed(0)
+        model = build_model(name, default_config(name, enc), enc).to(dev).train()
+        model.prepare(bench.tables, train_ids, enc)
+        return make_step(model, bench.cfg, n_vocab, backoff, dev), model
+
+    step, model = make()
+    one = collate(bench.train, [0])
+    flops = flops_per_event(model, lambda b: step(bench.train, [0]), one)
+    size, n = bench.cfg.batch_games, bench.train.n_games
+    plan = [list(range(i, min(i + size, n))) for i in range(0, min(n, 8 * size), size)]
+    step(bench.train, plan[0])  # warm-up
+    phases = phase_profile(model, step, bench.train, plan, dev)
+    rows = sweep(make, bench.train, min(args.sweep_games, bench.train.n_games), args.sweep,
+                 lambda: matmul_rate(repeats=2, device=dev), flops, dev)
+    return {"flops_per_event": flops, "phases": phases, "sweep": rows}
+
+
 def summarise(runs: list[dict[str, float]]) -> tuple[dict[str, float], dict[str, list]]:
     """(median of each quantity, [min, max] of each) over runs."""
     keys = runs[0].keys()
@@ -204,13 +247,16 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
         "# Training and evaluation speed of the default PlayerCVAE", "",
         f"- command: `{result['command']}`", f"- commit: `{result['commit']}`",
         f"- data: {bench.label}; training: {len(bench.batches)} batches of "
-        f"{bench.cfg.batch_games} games; evaluation/embedding: {len(bench.eval_games)} test "
+        f"{bench.cfg.batch_games} games (packed by length: {bench.cfg.pack_by_length}); "
+        f"evaluation/embedding: {len(bench.eval_games)} test "
         f"games ({bench.test.n_targets:,} events), k = 100 on {args.latent_games} test games "
         f"({bench.latent_test.n_targets:,} events); vocabulary {len(bench.enc.vocab_)}",
         f"- torch {torch.__version__}, device {args.device}, {args.threads} threads, "
         f"{args.runs} runs (median, range); the machine is shared: rates are noisy, each run "
         "measures the matmul rate it is compared with",
         f"- model FLOPs per training event (fwd + bwd): {result['flops_per_event'] / 1e6:.2f} M",
+        f"- load average (1 min) before / after: {result['load_average_1min'][0]:.2f} / "
+        f"{result['load_average_1min'][1]:.2f} on {result['cpu_count']} CPUs (shared)",
         "", "| quantity | median | range |", "|---|---|---|"]
     for k, v in med.items():
         unit = "" if k == "mfu" else (" GFLOP/s" if k == "matmul_gflops" else " events/s")
@@ -218,13 +264,32 @@ def report(args: argparse.Namespace, bench: Bench, result: dict[str, Any]) -> li
                                                                 x < 100 else f"{x:,.0f}")
         lines.append(f"| {k} | {fmt(v)}{unit} | {fmt(rng[k][0])} - {fmt(rng[k][1])} |")
     enc_s, pred_s = 1 / med["encode_events_per_s"], 1 / med["eval_encoded_events_per_s"]
+    lists_x = (med["latent_eval_lists_events_per_s_k100"]
+               / med["latent_eval_lists_full_vocab_events_per_s_k100"])
     lines += ["", f"End-to-end LSTM evaluation = encoding + scoring: encoding takes "
               f"{100 * enc_s / (enc_s + pred_s):.0f}% of it (encoding alone "
               f"{med['encode_events_per_s']:,.0f} events/s caps the end-to-end rate).", "",
+              "k = 100 importance sampling (CVAE): candidate-only decoding of the short lists "
+              f"(roster, on-ice) runs at {med['latent_eval_lists_events_per_s_k100']:,.0f} "
+              "events/s against "
+              f"{med['latent_eval_lists_full_vocab_events_per_s_k100']:,.0f} for the "
+              "full-vocabulary path it replaced ("
+              f"{lists_x:.1f}x, same run); "
+              f"with the dense `all` set as well (the bar's key) the {len(bench.enc.vocab_):,}-way decoder still "
+              "runs per sample: "
+              f"{med['latent_eval_events_per_s_k100']:,.0f} against "
+              f"{med['latent_eval_full_vocab_events_per_s_k100']:,.0f} events/s.", "",
               "## Where training time goes (torch.profiler, self time, a few steps)", "",
               "| op | calls | self CPU ms | share |", "|---|---|---|---|"]
     lines += [f"| `{r['op']}` | {r['calls']} | {r['self_cpu_ms']:.1f} | {100 * r['share']:.1f}% |"
               for r in result["profile"]]
+    lines += ["", "## Training step by phase, batch size and packing, per model", "",
+              f"Phases timed with module hooks over {8} steps of {bench.cfg.batch_games} games "
+              "(wall time; the remainder of forward outside any module is the loss: candidate "
+              "softmax, KL). Sweep: one pass over the same games per setting, from the same "
+              "initial weights, best of 2 passes; MFU against a matmul timed right before each "
+              "setting; padding = share of LSTM steps that are padding.", ""]
+    lines += model_tables(result["models"])
     lines += ["", "Config: " + str(result["config"]), ""]
     return lines
 
@@ -237,13 +302,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--train-games", type=int, default=200, help="games timed for training")
     p.add_argument("--batch-games", type=int, default=TrainConfig().batch_games)
+    p.add_argument("--no-pack", action="store_true", help="batches not packed by length")
     p.add_argument("--eval-games", type=int, default=127)
     p.add_argument("--latent-games", type=int, default=12, help="test games scored at k=100")
+    p.add_argument("--profile-models", nargs="*", default=["cvae", "lstm", "player-latent"],
+                   help="models whose training step is profiled and swept")
+    p.add_argument("--sweep", nargs="*", type=int, default=[2, 4, 8, 16],
+                   help="games per batch in the training sweep")
+    p.add_argument("--sweep-games", type=int, default=128, help="games per sweep pass")
     p.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     p.add_argument("--out", default="reports/speed/train_speed")
     args = p.parse_args(argv)
     if args.quick:
         args.train_games, args.eval_games, args.latent_games, args.runs = 6, 3, 1, 1
+        args.sweep, args.profile_models = [1, 2], args.profile_models[:1]
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     bench = setup(args)
@@ -251,15 +323,19 @@ def main(argv: list[str] | None = None) -> None:
     step = _trainer(bench, model.train())
     flops = flops_per_event(model, step, bench.batches[0])
     step(bench.batches[-1])  # warm-up
+    load = [os.getloadavg()[0]]
     runs = [one_run(bench, model, step, flops) for _ in range(args.runs)]
     med, rng = summarise(runs)
+    models = {name: profile_model(name, bench, args) for name in args.profile_models}
+    load.append(os.getloadavg()[0])
     command = "python benchmarks/train_speed.py " + " ".join(
         argv if argv is not None else __import__("sys").argv[1:])
     result = {"command": command.strip(), "commit": git_commit(), "threads": args.threads,
               "device": args.device, **{k: med[k] for k in KEYS}, "median": med,
               "range": rng, "runs": runs, "flops_per_event": flops,
               "profile": profile_training(step, bench.batches[:5]),
-              "config": dataclasses.asdict(model.cfg)}
+              "config": dataclasses.asdict(model.cfg), "models": models,
+              "load_average_1min": load, "cpu_count": os.cpu_count()}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_json(result, out.with_suffix(".json"))

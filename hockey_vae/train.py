@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -57,6 +58,7 @@ from hockey_vae.runtime import (
     set_rng_state,
 )
 from hockey_vae.split_check import check_split
+from hockey_vae.train_batches import epoch_batches
 from hockey_vae.train_config import (
     TrainConfig,
     feature_config_from_dict,
@@ -236,14 +238,12 @@ def _restore(setup: _Setup, run_dir: Path | None, net: PlayerModel,
     return progress
 
 
-def _epoch_batches(loop: _Loop, n_games: int, epoch: int) -> list[list[int]]:
-    """This rank's game batches for `epoch`: a seeded shuffle, then every world-th batch."""
-    cfg = loop.cfg
-    order = torch.randperm(n_games, generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch))
-    batches = [order[i:i + cfg.batch_games].tolist() for i in range(0, len(order), cfg.batch_games)]
-    if loop.world > 1:
-        batches = batches[:len(batches) // loop.world * loop.world][loop.rank::loop.world]
-    return batches
+def _epoch_batches(loop: _Loop, n_games: int, epoch: int,
+                   lengths: Any = None) -> list[list[int]]:
+    """This rank's game batches for `epoch` (`hockey_vae.train_batches.epoch_batches`);
+    `lengths` (events per game) matter only with `pack_by_length`."""
+    lengths = np.ones(n_games, np.int64) if lengths is None else lengths
+    return epoch_batches(loop.cfg, lengths, epoch, loop.rank, loop.world)
 
 
 def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, float], int]:
@@ -260,7 +260,7 @@ def _train_epoch(loop: _Loop, train_enc: Any, epoch: int) -> tuple[dict[str, flo
         group["lr"] = cfg.lr * cfg.lr_decay ** epoch
     sums: dict[str, float] = {}
     n_events = 0
-    bar = tqdm(_epoch_batches(loop, train_enc.n_games, epoch), unit="batch",
+    bar = tqdm(_epoch_batches(loop, train_enc.n_games, epoch, train_enc.lengths()), unit="batch",
                desc=f"{loop.name} epoch {epoch}", disable=bar_disable(cfg.progress and loop.rank == 0))
     for b, games in enumerate(bar):
         batch = next(iterate_batches(train_enc, len(games), games)).to(device)

@@ -22,7 +22,8 @@ def league():
 def fitted(league, tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("run")
     est = PlayerEmbedder(model="cvae",
-                         config={"model": TINY, "train": {"epochs": 6, "seed": 0, "patience": 6}},
+                         config={"model": TINY, "train": {"epochs": 6, "seed": 0, "patience": 6,
+                                                          "batch_games": 2}},  # 8 games: steps
                          validation_fraction=0.25, run_dir=str(run_dir))
     return est.fit(league)
 

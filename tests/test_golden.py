@@ -66,8 +66,8 @@ def league():
 
 
 def _train_and_evaluate(league, model, overrides, features):
-    cfg = TrainConfig(epochs=2, batch_games=4, patience=5, seed=7, val_samples=4,
-                      progress=False)
+    cfg = TrainConfig(epochs=2, batch_games=4, pack_by_length=False, patience=5, seed=7,
+                      val_samples=4, progress=False)  # the batching the numbers were made with
     run = fit(league, None, model, model_overrides=overrides, train_config=cfg,
               features=features)
     test = run.encoder.transform(league, run.split["test"])

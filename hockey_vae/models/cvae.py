@@ -11,10 +11,11 @@ position's cold-start token (trained by hiding players for whole training games,
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from hockey_vae.core.distributions import (
@@ -25,6 +26,7 @@ from hockey_vae.core.distributions import (
 from hockey_vae.core.vae import linear_warmup
 from hockey_vae.features import NEG_INF, Batch, Candidates
 from hockey_vae.models.base import ModelOutput, PlayerModel, SetScores
+from hockey_vae.models.candidate_logits import ListScorer, masked_truth_log_prob
 from hockey_vae.models.lstm import (
     ContextEncoder,
     LSTMConfig,
@@ -53,10 +55,13 @@ class CVAEConfig:
     prior_samples: int = 16  # prior samples averaged for p(player | context)
 
 
-# Importance sampling scores this many (sample, event, player) logits at a time at most
+# Importance sampling scores this many (sample, event, player or hidden unit) values at most
 # (16 MB of float32: larger chunks fall out of cache and run slower on CPU), so k is a
 # tensor dimension without unbounded memory.
 SCORE_CHUNK_ELEMENTS = 1 << 22
+# Score short candidate lists from their candidates' logits only (exact); False decodes the
+# whole vocabulary and gathers, the path it replaced (kept for benchmarks and tests).
+CANDIDATE_ONLY = True
 
 
 def _chunks(total: int, size: int) -> list[int]:
@@ -70,21 +75,6 @@ def _samples(mu: Tensor, logvar: Tensor, n: int, generator: torch.Generator | No
     eps = torch.stack([torch.randn(mu.shape, dtype=mu.dtype, device=mu.device,
                                    generator=generator) for _ in range(n)])
     return mu + torch.exp(0.5 * logvar) * eps
-
-
-def _truth_log_prob(cands: Candidates, logits: Tensor, y: Tensor) -> Tensor:
-    """(S, N) log p(y | z) over the set for (S, N, V) logits; ~NEG_INF when y is no
-    candidate. logit_y - logsumexp(set) without materialising the normalised scores."""
-    pos, in_set = cands.locate(y)
-    if cands.whole:
-        masked = torch.where(cands.valid, logits.float(), NEG_INF)
-    else:
-        shape = (*logits.shape[:-1], cands.index.shape[-1])
-        masked = torch.where(cands.valid, logits.float().gather(-1, cands.index.expand(shape)),
-                             NEG_INF)
-    truth = masked.gather(-1, pos.expand(masked.shape[:-1])[..., None]).squeeze(-1)
-    out = truth - torch.logsumexp(masked, -1)
-    return out if cands.whole else torch.where(in_set, out, torch.full_like(out, NEG_INF))
 
 
 def _mlp(d_in: int, d_hidden: int, d_out: int) -> nn.Sequential:
@@ -144,10 +134,50 @@ class PlayerCVAE(PlayerModel):
     def decode(self, z: Tensor, ctx: Tensor, bonus: SlotBonus | None = None) -> Tensor:
         """(..., V) player logits; z (..., d_z), ctx broadcast to z's leading shape;
         `bonus` is the roster scorer's term (a SlotBonus), added to every sample."""
+        logits = self.decoder(self._decoder_input(z, ctx))
+        return logits if bonus is None else bonus.add_to(logits)
+
+    def _decoder_input(self, z: Tensor, ctx: Tensor) -> Tensor:
+        """(..., d_dec) the decoder's input: [context, z] (or z alone)."""
         if self.cfg.decoder_context:
             z = torch.cat([ctx.expand(*z.shape[:-1], ctx.shape[-1]), z], -1)
-        logits = self.decoder(z)
-        return logits if bonus is None else bonus.add_to(logits)
+        return z
+
+    def _hidden_of(self, ctx: Tensor) -> Callable[[Tensor], Tensor]:
+        """z (S, N, d_z) -> (N, S, d_hidden) the decoder's hidden layer for contexts `ctx`
+        (N, d_context), event-major (what `CandidateHead` reads): the context's share of the
+        first layer is computed once, not once per sample (the same sum, in another order)."""
+        first, act = self.decoder[0], self.decoder[1]
+        if not self.cfg.decoder_context:
+            return lambda z: act(first(z.transpose(0, 1)))
+        d = ctx.shape[-1]
+        base = F.linear(ctx, first.weight[:, :d], first.bias)[:, None, :]  # (N, 1, d_hidden)
+        w_z = first.weight[:, d:].T  # (d_z, d_hidden)
+
+        def hidden(z: Tensor) -> Tensor:
+            h = z.transpose(0, 1) @ w_z  # (N, S, d_hidden), a fresh tensor: in place is fine
+            return h.add_(base).relu_()
+        return hidden
+
+    def _set_logits(self, hidden: Tensor, bonus: SlotBonus | None,
+                    candidates: dict[str, Candidates],
+                    lists: ListScorer | None) -> dict[str, Tensor]:
+        """Per set, (S, N, C) float logits masked to NEG_INF off the set, from the decoder's
+        hidden layer (N, S, d_hidden), event-major. Short lists get only their candidates' logits from
+        `lists` (exact, C / V of the work); the full (S, N, V) product only for a dense set
+        (or for every set when `lists` is None: the path it replaced)."""
+        out = lists(hidden) if lists is not None else {}
+        if all(name in out for name in candidates):
+            return out
+        full = self.decoder[-1](hidden).transpose(0, 1)  # (S, N, V)
+        full = (full if bonus is None else bonus.add_to(full)).float()
+        for name, c in candidates.items():
+            if c.whole:
+                out[name] = torch.where(c.valid, full, NEG_INF)
+            elif name not in out:
+                picked = full.gather(-1, c.index.expand(*full.shape[:-1], c.index.shape[-1]))
+                out[name] = torch.where(c.valid, picked, NEG_INF)
+        return out
 
     def bonus(self, batch: Batch, ctx: Tensor) -> SlotBonus | None:
         """The roster scorer's bonus, or None without roster features."""
@@ -179,6 +209,8 @@ class PlayerCVAE(PlayerModel):
         Samples are a tensor dimension, in chunks of at most `SCORE_CHUNK_ELEMENTS` logits
         (memory stays bounded); the noise is drawn one sample at a time in the order a
         one-sample-at-a-time loop draws it, so a seeded generator gives the same result.
+        Short candidate lists decode only their candidates (`_set_logits`); the full
+        vocabulary is decoded only for a dense set such as `all`.
         """
         k, m = self.samples_used(n_samples), self.cfg.prior_samples
         ctx = self.context(batch)
@@ -186,19 +218,25 @@ class PlayerCVAE(PlayerModel):
         mu_p, lv_p = self.prior(ctx)
         mu_q, lv_q = self.posterior(ctx, y)
         bonus = self.bonus(batch, ctx)
-        chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self.cfg.encoder.n_players))
+        chunk = max(1, SCORE_CHUNK_ELEMENTS // max(1, ctx.shape[0] * self._score_width(
+            candidates)))
+        hidden_of = self._hidden_of(ctx)
+        short = {name: c for name, c in candidates.items() if not c.whole}
+        lists = ListScorer.build(self.decoder[-1], short, bonus) if short and CANDIDATE_ONLY \
+            else None
         log_w: dict[str, list[Tensor]] = {name: [] for name in candidates}
         for size in _chunks(k, chunk):
             z = _samples(mu_q, lv_q, size, generator)  # (size, N, d_z)
-            logits = self.decode(z, ctx, bonus)
+            masked = self._set_logits(hidden_of(z), bonus, candidates, lists)
             corr = diag_gaussian_log_prob(z, mu_p, lv_p) - diag_gaussian_log_prob(z, mu_q, lv_q)
             for name, cands in candidates.items():
-                log_w[name].append(_truth_log_prob(cands, logits, y) + corr)
+                log_w[name].append(masked_truth_log_prob(cands, masked[name], y) + corr)
         logp_sum: dict[str, Tensor] = {}
         for size in _chunks(m, chunk):
-            logits = self.decode(_samples(mu_p, lv_p, size, generator), ctx, bonus)
-            for name, cands in candidates.items():
-                lp = torch.logsumexp(cands.log_softmax(logits), 0)
+            masked = self._set_logits(hidden_of(_samples(mu_p, lv_p, size, generator)), bonus,
+                                      candidates, lists)
+            for name in candidates:
+                lp = torch.logsumexp(torch.log_softmax(masked[name], -1), 0)
                 logp_sum[name] = torch.logaddexp(logp_sum[name], lp) if name in logp_sum else lp
         out = {}
         k_small = max(1, k // 10)
@@ -208,6 +246,13 @@ class PlayerCVAE(PlayerModel):
             ll_small = torch.logsumexp(w[:k_small], 0) - math.log(k_small)
             out[name] = SetScores(logp_sum[name] - math.log(m), ll, ll_small)
         return out
+
+    def _score_width(self, candidates: dict[str, Candidates]) -> int:
+        """Values per (sample, event) in one scoring chunk: the vocabulary when a set is
+        dense, else the widest list or the decoder's hidden layer."""
+        if not CANDIDATE_ONLY or any(c.whole for c in candidates.values()):
+            return self.cfg.encoder.n_players
+        return max([self.cfg.d_hidden] + [c.index.shape[-1] for c in candidates.values()])
 
     @torch.no_grad()
     def embed(self, batch: Batch) -> tuple[Tensor, Tensor]:

@@ -81,3 +81,73 @@ def test_chunks_cover_every_sample():
     assert cvae._chunks(23, 5) == [5, 5, 5, 5, 3]
     assert cvae._chunks(4, 10) == [4]
     assert sum(cvae._chunks(100, 7)) == 100
+
+
+def test_candidate_only_scoring_equals_the_full_vocabulary_loop(setup):
+    """Roster / on-ice scored from the candidates' logits only (no dense set, so the
+    decoder's output layer never runs on the whole vocabulary) equals the loop, 1e-5."""
+    model, batch, cands = setup
+    lists = {k: v for k, v in cands.items() if not v.whole}
+    assert model.bonus(batch, model.context(batch)) is not None  # the bonus path is covered
+    calls = []
+    hook = model.decoder[-1].register_forward_hook(lambda *a: calls.append(1))
+    try:
+        got = model.score(batch, lists, n_samples=23, generator=torch.Generator().manual_seed(3))
+    finally:
+        hook.remove()
+    assert calls == []
+    with torch.no_grad():
+        want = loop_score(model, batch, lists, 23, torch.Generator().manual_seed(3))
+    for name, (logp, ll, ll_small) in want.items():
+        torch.testing.assert_close(got[name].logp, logp, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got[name].loglik, ll, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(got[name].loglik_small, ll_small, rtol=1e-5, atol=1e-5)
+
+
+def test_candidate_logits_equal_the_gathered_head(setup):
+    model, batch, cands = setup
+    from hockey_vae.models.candidate_logits import candidate_logits
+
+    torch.manual_seed(1)
+    ctx = model.context(batch).detach()
+    bonus = model.bonus(batch, ctx)
+    hidden = torch.randn(4, ctx.shape[0], model.cfg.d_hidden)
+    full = bonus.add_to(model.decoder[-1](hidden))
+    for name in ("roster", "on_ice"):
+        c = cands[name]
+        got = candidate_logits(model.decoder[-1], hidden, c, bonus)
+        want = full.gather(-1, c.index.expand(4, *c.index.shape))
+        torch.testing.assert_close(got[:, c.valid], want[:, c.valid], rtol=1e-5, atol=1e-5)
+        assert bool((got[:, ~c.valid] <= -1e8).all())
+    with pytest.raises(ValueError, match="short lists"):
+        candidate_logits(model.decoder[-1], hidden, cands["all"], bonus)
+
+
+@pytest.mark.parametrize("with_all", [False, True])
+def test_candidate_only_equals_the_full_vocabulary_path(setup, monkeypatch, with_all):
+    """The same seeded scores with CANDIDATE_ONLY on and off (off: decode every player and
+    gather, the path it replaced), with and without a dense set alongside, to 1e-5."""
+    model, batch, cands = setup
+    sets = cands if with_all else {k: v for k, v in cands.items() if not v.whole}
+    got = model.score(batch, sets, n_samples=31, generator=torch.Generator().manual_seed(4))
+    monkeypatch.setattr(cvae, "CANDIDATE_ONLY", False)
+    want = model.score(batch, sets, n_samples=31, generator=torch.Generator().manual_seed(4))
+    for name in sets:
+        for a, b in zip(got[name], want[name], strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_union_lists_hold_each_candidate_once_and_locate_it(setup):
+    from hockey_vae.models.candidate_logits import union_lists
+
+    _, _, cands = setup
+    sets = [cands["roster"], cands["on_ice"]]
+    union, pos = union_lists(sets)
+    assert union.index.shape[1] <= sum(c.index.shape[1] for c in sets)
+    for c, p in zip(sets, pos, strict=True):
+        torch.testing.assert_close(union.index.gather(1, p)[c.valid], c.index[c.valid])
+        assert bool(union.valid.gather(1, p)[c.valid].all())
+    for i in range(union.index.shape[0]):
+        members = union.index[i][union.valid[i]].tolist()
+        assert len(members) == len(set(members))
+        assert set(members) == set().union(*[c.index[i][c.valid[i]].tolist() for c in sets])
