@@ -25,6 +25,10 @@ __all__ = ["RESUMABLE_CHANGES", "FINGERPRINT_KEY", "data_fingerprint", "check_re
 # train-config keys that may differ on resume: run longer, show bars, move device or threads
 RESUMABLE_CHANGES = frozenset({"epochs", "progress", "device", "num_threads"})
 FINGERPRINT_KEY = "data_fingerprint"
+# settings added after runs were written: what their absence in an older checkpoint means
+# (the behaviour before the setting existed), so those runs still resume
+TRAIN_ABSENT_MEANS = {"pack_by_length": False}
+MODEL_ABSENT_MEANS = {"player-latent": {"extra_latents": False}}
 # scalar columns hashed per game (list columns such as on_ice_for are not hashable)
 _HASHED = ("event_idx", "period", "game_seconds", "event_type", "team", "player_id",
            "player2_id", "x", "y", "goals_for", "goals_against", "skaters_for",
@@ -111,8 +115,10 @@ def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: s
     fingerprint (written before it was stored) skips the data comparison.
     """
     check_model_kind(ckpt, folder, model)
-    diffs = _dict_diff(ckpt["model_config"], model_config, "model")
-    diffs += _dict_diff(ckpt["train_config"], train_config, "train", RESUMABLE_CHANGES)
+    old_model = {**MODEL_ABSENT_MEANS.get(model, {}), **ckpt["model_config"]}
+    old_train = {**TRAIN_ABSENT_MEANS, **ckpt["train_config"]}
+    diffs = _dict_diff(old_model, model_config, "model")
+    diffs += _dict_diff(old_train, train_config, "train", RESUMABLE_CHANGES)
     if features is not None:
         diffs += _dict_diff(features[0], features[1], "features")
     if FINGERPRINT_KEY in ckpt:

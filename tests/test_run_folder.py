@@ -146,3 +146,20 @@ def test_resume_with_another_model_is_named_before_any_other_check(tables, lstm_
     # lstm-nohist would otherwise fail first on its own feature check
     with pytest.raises(RunFolderError, match=r"is a 'lstm' run, not 'lstm-nohist'"):
         fit(tables, lstm_run, "lstm-nohist", train_config=cfg(epochs=2), resume=True)
+
+
+def test_settings_newer_than_a_checkpoint_read_as_their_old_behaviour():
+    """A run written before `pack_by_length` / `extra_latents` existed resumes with the
+    behaviour it had (no packing, no extra latents) and is refused with the new one."""
+    from hockey_vae.resume import check_resume
+
+    ckpt = {"model_name": "player-latent", "model_config": {"d_u": 4},
+            "train_config": {"batch_games": 2, "epochs": 3}}
+    old = {"train_config": {"batch_games": 2, "epochs": 5, "pack_by_length": False},
+           "model_config": {"d_u": 4, "extra_latents": False}}
+    check_resume(ckpt, "run", model="player-latent", fingerprint={}, **old)
+    new = {"train_config": {**old["train_config"], "pack_by_length": True},
+           "model_config": {"d_u": 4, "extra_latents": True}}
+    with pytest.raises(RunFolderError, match="pack_by_length False -> True") as err:
+        check_resume(ckpt, "run", model="player-latent", fingerprint={}, **new)
+    assert "model.extra_latents False -> True" in str(err.value)

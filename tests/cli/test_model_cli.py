@@ -134,7 +134,7 @@ def test_demo_reads_the_same_schema_and_refuses_a_bad_file_first(tmp_path, capsy
                  "--models", "frequency", "--config", str(cfg)]) == 0
     report = json.loads((tmp_path / "d" / "report" / "player_id.json").read_text())
     assert report["config"]["features"]["lineup"] and report["train_config"]["epochs"] == 1
-    assert report["train_config"]["batch_games"] == 8  # the demo preset underneath
+    assert report["train_config"]["batch_games"] == 4  # the demo preset underneath
     capsys.readouterr()
     cfg.write_text(json.dumps({"train": {"epochs": 2.9}}))
     assert main(["demo", "--out", str(tmp_path / "e"), "--config", str(cfg)]) == 2
