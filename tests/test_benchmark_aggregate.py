@@ -127,6 +127,7 @@ def test_runs_of_one_seed_from_two_invocations_are_combined(seeds, tmp_path):
     (first / "benchmark.json").write_text(json.dumps(rep0))
     merged = merge_same_seed([load_seed(first), load_seed(later), load_seed(runs[1])])
     assert len(merged) == 2
+    assert merged[0].report["command"] == f"{rep0['command']} ; {report['command']}"
     assert set(merged[0].frames) == set(load_seed(runs[0]).frames)
     with pytest.raises(ValueError, match="in both"):
         merge_same_seed([load_seed(runs[0]), load_seed(later)])

@@ -63,8 +63,9 @@ def load_seed(run_dir: str | Path) -> SeedRun:
 
 def merge_same_seed(seeds: Sequence[SeedRun]) -> list[SeedRun]:
     """One SeedRun per seed: runs of the same seed from several `benchmark` invocations (e.g.
-    a model benchmarked later with `--models NEW`) are combined; a model in two of them, or
-    runs whose splits differ, is an error rather than a silent choice."""
+    a model benchmarked later with `--models NEW`) are combined, their commits joined by
+    " + " and commands by " ; "; a model in two of them, or runs whose splits differ, is an
+    error rather than a silent choice."""
     by_seed: dict[Any, SeedRun] = {}
     for s in seeds:
         key = s.report.get("seed")
@@ -82,6 +83,10 @@ def merge_same_seed(seeds: Sequence[SeedRun]) -> list[SeedRun]:
         for part in ("diagnostics", "training", "predictions"):
             merged = {**first.report.get(part, {}), **s.report.get(part, {})}
             first.report[part] = merged
+        commits = [*str(first.report.get("commit")).split(" + "), str(s.report.get("commit"))]
+        first.report["commit"] = " + ".join(dict.fromkeys(commits))
+        first.report["command"] = " ; ".join(
+            c for c in (first.report.get("command", ""), s.report.get("command", "")) if c)
         first.where = f"{first.where} + {s.where}"
     return list(by_seed.values())
 
