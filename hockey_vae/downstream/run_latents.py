@@ -21,7 +21,8 @@ __all__ = ["run_player_table", "verify_unseen"]
 
 def run_player_table(run_dir: str | os.PathLike, which: str = "best"
                      ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """(table, info) of a `player-latent` run folder: one row per player in its vocabulary.
+    """(table, info) of a `player-latent` run folder: one row per player in its vocabulary,
+    then one per player with an extra latent (goalies who never act; 0 acting events).
 
     Info: kind, run, model, players, d, best epoch, and `split` (the run's own train / val /
     test game ids, for `verify_unseen`).
@@ -48,6 +49,7 @@ def run_player_table(run_dir: str | os.PathLike, which: str = "best"
     means = pd.DataFrame(mean[rows].astype(np.float64), columns=[f"emb_{i}" for i in range(d)])
     sds = pd.DataFrame(sd[rows].astype(np.float64), columns=[f"emb_sd_{i}" for i in range(d)])
     table = pd.concat([table, means, sds], axis=1)
+    table = pd.concat([table, _extra_rows(run.model, d)], ignore_index=True)
     best = None
     if len(run.history) and "val_loglik" in run.history:
         best = int(run.history["val_loglik"].idxmax())
@@ -57,6 +59,25 @@ def run_player_table(run_dir: str | os.PathLike, which: str = "best"
             "best_epoch": best,
             "split": {k: [str(g) for g in v] for k, v in run.split.items()}}
     return table, info
+
+
+def _extra_rows(model: Any, d: int) -> pd.DataFrame:
+    """Rows of the players outside the vocabulary who have latents of their own (goalies and
+    other non-acting dressed players: the model's `extra_latents`), with 0 acting events."""
+    from hockey_vae.schema import POSITIONS
+
+    if not hasattr(model, "extra_latents"):
+        return pd.DataFrame()
+    ids, mean, sd, level = model.extra_latents()
+    if not len(ids):
+        return pd.DataFrame()
+    names = list(POSITIONS) + [""]
+    rows = pd.DataFrame({"player_id": [str(p) for p in ids], "player_name": [""] * len(ids),
+                         "position": [names[int(v)] for v in level], "team": [""] * len(ids),
+                         "n_events": np.zeros(len(ids), dtype=np.int64)})
+    means = pd.DataFrame(mean.astype(np.float64), columns=[f"emb_{i}" for i in range(d)])
+    sds = pd.DataFrame(sd.astype(np.float64), columns=[f"emb_sd_{i}" for i in range(d)])
+    return pd.concat([rows, means, sds], axis=1)
 
 
 def verify_unseen(run_split: dict[str, list[str]], part: pd.Series) -> dict[str, Any]:

@@ -56,11 +56,19 @@ def test_run_player_table_maps_the_vocabulary_to_player_ids(run_dir):
     run = load_run(run_dir)
     mean, sd = run.model.player_latents()
     vocab = run.encoder.vocab_
-    assert table["player_id"].tolist() == vocab.ids[N_SPECIAL:]
-    np.testing.assert_allclose(table[[f"emb_{i}" for i in range(4)]].to_numpy(),
+    n_vocab = len(vocab.ids) - N_SPECIAL
+    known, extra = table.iloc[:n_vocab], table.iloc[n_vocab:]
+    assert known["player_id"].tolist() == vocab.ids[N_SPECIAL:]
+    np.testing.assert_allclose(known[[f"emb_{i}" for i in range(4)]].to_numpy(),
                                mean[N_SPECIAL:], rtol=1e-6)
     assert (table[[f"emb_sd_{i}" for i in range(4)]].to_numpy() > 0).all()
-    assert table["n_events"].tolist() == vocab.counts[N_SPECIAL:]
+    assert known["n_events"].tolist() == vocab.counts[N_SPECIAL:]
+    # the simulator's goalies never act: they come as extra latents, with 0 acting events
+    ids, extra_mean, _, _ = run.model.extra_latents()
+    assert extra["player_id"].tolist() == [str(p) for p in ids] and len(ids) > 0
+    assert (extra["position"] == "G").any() and (extra["n_events"] == 0).all()
+    np.testing.assert_allclose(extra[[f"emb_{i}" for i in range(4)]].to_numpy(), extra_mean,
+                               rtol=1e-6)
     assert info["d"] == 4 and set(info["split"]) >= {"train", "val", "test"}
 
 
