@@ -41,10 +41,13 @@ class FoldInEmbedding:
     n_fit_events and n_fit_games (the unseen actor's own events and days before this
     event's day), then emb_i / emb_var_i (his online q(u); rows "fold_in" only, else NaN);
     `players`: per unseen player, player_id, latent_source, n_fit_events, n_fit_games,
-    level (prior level), emb_i, emb_sd_i of the fit on every given game."""
+    level (prior level), emb_i, emb_sd_i of the fit on every given game; `trajectory`: per
+    unseen player and day he appeared, his q(u) after that day (n_fit_games = days so far),
+    how his embedding sharpens game by game."""
 
     events: pd.DataFrame
     players: pd.DataFrame
+    trajectory: pd.DataFrame
     n_blocks: int
 
 
@@ -73,16 +76,20 @@ def fold_in_embeddings(run: Any, tables: Any, game_ids: Sequence[str] | None = N
     np.add.at(acts, (ev_block[code >= 0] + 1, code[code >= 0]), 1)
     acts = acts.cumsum(0)  # row b: acting events in blocks < b
     games = np.zeros((n_blocks + 1, len(fr.ids)), dtype=np.int64)
-    games[1:] = _appearances(fr, ev_block, n_blocks).cumsum(0)
+    appear = _appearances(fr, ev_block, n_blocks)
+    games[1:] = appear.cumsum(0)  # row b: days in blocks < b
     d = int(model.cfg.d_u)
     m = np.full((len(code), d), np.nan, dtype=np.float32)
     s = np.full((len(code), d), np.nan, dtype=np.float32)
     source = np.where(code >= 0, "prior", "trained").astype(object)
     gen = torch.Generator().manual_seed(seed)
-    final = None
+    final, steps = None, []
     with torch.enable_grad():  # the fit needs autograd even when called under no_grad
         for b, lat, seen in fold_in_blocks(run, t, ordered, day, fr, cfg, gen, final=True):
             final = (lat, seen)
+            if b > 0:
+                steps.append(_trajectory_rows(fr, lat, np.flatnonzero(appear[b - 1]), b,
+                                              acts[b], games[b]))
             rows = np.flatnonzero((ev_block == b) & (code >= 0))
             rows = rows[seen.numpy()[code[rows]]]
             m[rows] = lat.m.numpy()[code[rows]]
@@ -98,7 +105,22 @@ def fold_in_embeddings(run: Any, tables: Any, game_ids: Sequence[str] | None = N
         "n_fit_games": np.where(code >= 0, games[ev_block, c], -1)})
     events[[f"emb_{i}" for i in range(d)]] = m
     events[[f"emb_var_{i}" for i in range(d)]] = s ** 2
-    return FoldInEmbedding(events, _player_frame(fr, final, acts[-1], games[-1], d), n_blocks)
+    traj = (pd.concat(steps, ignore_index=True) if steps
+            else _trajectory_rows(fr, final[0], np.zeros(0, np.int64), 0, acts[0], games[0]))
+    return FoldInEmbedding(events, _player_frame(fr, final, acts[-1], games[-1], d), traj,
+                           n_blocks)
+
+
+def _trajectory_rows(fr: Any, lat: Any, who: np.ndarray, b: int, n_events: np.ndarray,
+                     n_games: np.ndarray) -> pd.DataFrame:
+    """Rows of `trajectory` for the players `who` fitted before block b."""
+    out = pd.DataFrame({"player_id": [fr.ids[i] for i in who], "block": b,
+                        "n_fit_games": n_games[who], "n_fit_events": n_events[who],
+                        "level": fr.level.numpy()[who]})
+    d = lat.m.shape[1]
+    out[[f"emb_{i}" for i in range(d)]] = lat.m.numpy()[who]
+    out[[f"emb_sd_{i}" for i in range(d)]] = lat.log_s.exp().numpy()[who]
+    return out
 
 
 def _player_frame(fr: Any, final: Any, n_events: np.ndarray, n_games: np.ndarray,

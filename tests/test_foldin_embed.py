@@ -86,6 +86,11 @@ def test_unseen_players_get_fold_in_rows_sharper_than_the_prior(renamed):
         assert row["latent_source"] == "fold_in" and row["n_fit_events"] > 20
         sd = row[[f"emb_sd_{i}" for i in range(d)]].to_numpy(np.float64)
         assert (sd < prior_sd[int(row["level"])]).all()  # his events sharpen every unit
+    traj = fe.trajectory[fe.trajectory["player_id"].isin(new)]
+    for _, g in traj.groupby("player_id"):  # game by game: more games, a sharper q(u)
+        assert (np.diff(g["n_fit_games"].to_numpy()) == 1).all() and len(g) >= 3
+        sd = _emb(g, "emb_sd", d).mean(1)
+        assert sd[-1] < sd[0] < prior_sd[int(g["level"].iloc[0])].mean()
     ev = fe.events[fe.events["player_id"].isin(new)]
     first = ev["n_fit_games"] == 0  # his first day: the position prior, nothing fitted
     assert first.any() and (ev.loc[first, "latent_source"] == "prior").all()
