@@ -145,8 +145,8 @@ def _md(report: dict[str, Any]) -> str:
              "distance = root mean square over the units of (m - mu) / sd (0: still the prior "
              "mean); sd ratio = mean over units of s / sd (1: no sharper than the prior). "
              "Players pooled over the seeds (each seed's own fit and latents): 'players' counts "
-             "player-seed pairs (40 distinct unseen players, each in all five seeds' test "
-             "games, when five seeds are run).", ""]
+             f"player-seed pairs ({report['n_unseen_players']} distinct unseen players in the "
+             "test games).", ""]
     for g, cells in report["pooled"].items():
         lines += [f"## {g}", "",
                   "| latents | players | own events fitted on (mean) | distance median | "
@@ -218,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                    "step, identification likelihood of roster and on-ice lists plus the event "
                    "decoder's records; network frozen"),
         "seeds": sorted(per_seed), "per_seed": per_seed,
+        "n_unseen_players": int(pd.concat(trajs)["player_id"].nunique()),
         "pooled": _cells(pd.concat(trajs, ignore_index=True),
                          pd.concat(trained, ignore_index=True)),
         "notes": NOTES}
