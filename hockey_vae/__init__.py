@@ -47,6 +47,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "evaluate_foldin": ("hockey_vae.foldin_eval", "evaluate_foldin"),
     "FoldInConfig": ("hockey_vae.foldin_eval", "FoldInConfig"),
     "foldin_summary": ("hockey_vae.foldin_eval", "foldin_summary"),
+    "fold_in_embeddings": ("hockey_vae.foldin_embed", "fold_in_embeddings"),
     "run_leak_checks": ("hockey_vae.leak_checks", "run_leak_checks"),
     "paper_task_tables": ("hockey_vae.paper_task", "paper_task_tables"),
     "aggregate_seeds": ("hockey_vae.reporting.seed_report", "aggregate_seeds"),

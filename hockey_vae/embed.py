@@ -52,13 +52,18 @@ def _as_run(model_or_run: Any) -> Any:
 @torch.no_grad()
 @flush_denormals()
 def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = None, *,
-                 batch_games: int = 16, device: str | torch.device | None = None) -> pd.DataFrame:
+                 batch_games: int = 16, device: str | torch.device | None = None,
+                 fold_in: bool | Any = False, seed: int = 0) -> pd.DataFrame:
     """One row per event with an acting player: ids, names and posterior mean/variance.
 
     Columns: game_id (string), event_idx (int32), player_id, player_name, team,
     emb_0..emb_{d-1} and emb_var_0..emb_var_{d-1} (float32), then, for a model whose
     embedding has a context part (`model.player_dims` < its width), ctx_0.. (float32).
-    Players unseen in training are embedded through their position's cold-start token.
+    Players unseen in training are embedded through their position's cold-start token,
+    or, with `fold_in` (True or a `FoldInConfig`; `player-latent` only), by their own q(u)
+    fitted on their games of earlier days (`hockey_vae.foldin_embed`; `seed` seeds its
+    draws), with columns latent_source, n_fit_events, n_fit_games and the per-player fits
+    (on every given game) in `.attrs["fold_in_players"]` for `embed_players`.
     """
     run = _as_run(model_or_run)
     model = run.model
@@ -97,7 +102,33 @@ def embed_events(model_or_run: Any, tables: Any, game_ids: list[str] | None = No
                            columns=[f"emb_var_{i}" for i in range(d)])
     ctx = pd.DataFrame(mu[:, d:].astype(np.float32),
                        columns=[f"ctx_{i}" for i in range(width - d)])
-    return pd.concat([out, emb, emb_var, ctx], axis=1)
+    out = pd.concat([out, emb, emb_var, ctx], axis=1)
+    if fold_in is False or fold_in is None:
+        return out
+    from hockey_vae.foldin_embed import fold_in_embeddings
+
+    cfg = None if fold_in is True else fold_in
+    return _with_fold_in(out, fold_in_embeddings(run, t, game_ids, cfg, seed=seed), d)
+
+
+def _with_fold_in(out: pd.DataFrame, fe: Any, d: int) -> pd.DataFrame:
+    """`out` with the folded-in players' online q(u) in emb_/emb_var_ and the source columns."""
+    keys = ["game_id", "event_idx"]
+    ev = fe.events.astype({"game_id": "string", "event_idx": np.int32})
+    got = out[keys].merge(ev, on=keys, how="left", validate="one_to_one")
+    if got["latent_source"].isna().any():
+        bad = got[got["latent_source"].isna()].iloc[0]
+        raise RuntimeError(f"fold-in has no row for game_id {bad['game_id']!r} event_idx "
+                           f"{bad['event_idx']}: the fold-in and embedding encodings differ")
+    fold = (got["latent_source"] == "fold_in").to_numpy()
+    for name in ("emb", "emb_var"):
+        cols = [f"{name}_{i}" for i in range(d)]
+        out.loc[fold, cols] = got.loc[fold, cols].to_numpy(np.float32)
+    out["latent_source"] = got["latent_source"].astype("string").to_numpy()
+    for col in ("n_fit_events", "n_fit_games"):
+        out[col] = got[col].astype(np.int64).to_numpy()
+    out.attrs["fold_in_players"] = fe.players
+    return out
 
 
 ACTIVE_UNIT_VARIANCE = 0.01  # a unit whose posterior mean varies less across events is inactive
@@ -120,7 +151,7 @@ def collapse_warning(event_embeddings: pd.DataFrame,
 
 
 def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None,
-                  run: Any = None) -> pd.DataFrame:
+                  run: Any = None, fold_in: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per player: name, most frequent team and position, event count, mean embedding.
 
     Columns: player_id, player_name, team, position, n_events, emb_0..emb_{d-1}, and with
@@ -129,11 +160,35 @@ def embed_players(event_embeddings: pd.DataFrame, rosters: Any = None,
     supplies positions; without it position is null. With a `player-latent` `run` (or its
     folder) whose model has latents for players who never act (goalies), those players are
     added with n_events 0 and their posterior mean and sd.
+
+    Fold-in (`fold_in`, default the input's `.attrs["fold_in_players"]` from `embed_events(
+    ..., fold_in=True)`): each player unseen in training gets his q(u) fitted on every given
+    game (listed players who never act added with n_events 0), and columns latent_source
+    ("trained", "fold_in", "prior"), n_fit_events and n_fit_games (-1 for trained players).
     """
     out = _players_from_events(event_embeddings, rosters)
-    if run is None:
-        return out
-    return _with_latent_only(out, _as_run(run).model, rosters)
+    if run is not None:
+        out = _with_latent_only(out, _as_run(run).model, rosters)
+    if fold_in is None:
+        fold_in = event_embeddings.attrs.get("fold_in_players")
+    return out if fold_in is None else _with_fold_in_players(out, fold_in, rosters)
+
+
+def _with_fold_in_players(players: pd.DataFrame, fold: pd.DataFrame, rosters: Any
+                          ) -> pd.DataFrame:
+    """`players` with the unseen players' final fold-in q(u) and the source columns."""
+    fold = fold.assign(player_id=fold["player_id"].astype(str)).set_index("player_id")
+    new = fold.index.difference(players["player_id"].astype(str))
+    out = _add_players(players, fold.loc[new].reset_index().assign(n_events=0), rosters)
+    pid = out["player_id"].astype(str)
+    has = pid.isin(fold.index).to_numpy()
+    cols = [c for c in fold.columns if c.startswith(("emb_", "emb_sd_")) and c in out]
+    out.loc[has, cols] = fold.loc[pid[has], cols].to_numpy(np.float32)
+    out["latent_source"] = pd.Series(np.where(has, fold["latent_source"].reindex(pid)
+                                              .fillna("trained"), "trained"), dtype="string")
+    for col in ("n_fit_events", "n_fit_games"):
+        out[col] = fold[col].reindex(pid).fillna(-1).astype(np.int64).to_numpy()
+    return out
 
 
 def _with_latent_only(players: pd.DataFrame, model: Any, rosters: Any) -> pd.DataFrame:
@@ -150,6 +205,15 @@ def _with_latent_only(players: pd.DataFrame, model: Any, rosters: Any) -> pd.Dat
     extra[[f"emb_{i}" for i in range(d)]] = mean[keep].astype(np.float32)
     if "emb_sd_0" in players:
         extra[[f"emb_sd_{i}" for i in range(d)]] = sd[keep].astype(np.float32)
+    return _add_players(players, extra, rosters)
+
+
+def _add_players(players: pd.DataFrame, extra: pd.DataFrame, rosters: Any) -> pd.DataFrame:
+    """`players` plus the rows of `extra` (player_id, n_events, emb_*...), their name, team
+    and position from `rosters` (most frequent)."""
+    if not len(extra):
+        return players
+    extra = extra.copy()
     if rosters is not None:
         ro = rosters.to_pandas() if isinstance(rosters, pa.Table) else rosters
         ro = ro.assign(player_id=ro["player_id"].astype(str))

@@ -51,6 +51,9 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
     games, rosters : canonical games and rosters DataFrames used when X is an events
         DataFrame (scikit-learn style, e.g. in a Pipeline); None derives them from the
         events (`hockey_vae.frames.tables_from_events`). Ignored when X holds tables.
+    fold_in : `transform` gives players unseen in training their own q(u) fitted on their
+        games of earlier days (player-latent only; `hockey_vae.foldin_embed`) instead of the
+        position prior, with latent_source / n_fit_events / n_fit_games columns.
 
     Every method's X is either a tables object (`load_tables(...)`, its `.to_pandas()`, a
     dict of events/games/rosters) or a canonical events DataFrame.
@@ -59,7 +62,7 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
     def __init__(self, model: str = "player-latent", config: RunConfig | dict | str | None = None,
                  validation_fraction: float = 0.1, candidates: str = "roster",
                  run_dir: str | None = None, games: pd.DataFrame | None = None,
-                 rosters: pd.DataFrame | None = None):
+                 rosters: pd.DataFrame | None = None, fold_in: bool = False):
         self.model = model
         self.config = config
         self.validation_fraction = validation_fraction
@@ -67,6 +70,7 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         self.run_dir = run_dir
         self.games = games
         self.rosters = rosters
+        self.fold_in = fold_in
 
     def _tables(self, X: Any) -> Any:
         """Canonical tables from X: tables as they are, an events DataFrame completed."""
@@ -77,10 +81,11 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
         return X
 
     @classmethod
-    def from_run(cls, run_dir: str, candidates: str = "roster") -> PlayerEmbedder:
+    def from_run(cls, run_dir: str, candidates: str = "roster", fold_in: bool = False
+                 ) -> PlayerEmbedder:
         """A fitted estimator from a run folder written by `hockey-vae train`."""
         run = load_run(run_dir)
-        est = cls(model=run.name, candidates=candidates, run_dir=str(run_dir))
+        est = cls(model=run.name, candidates=candidates, run_dir=str(run_dir), fold_in=fold_in)
         est._set_fitted(run)
         return est
 
@@ -173,7 +178,9 @@ class PlayerEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, tables: Any) -> pd.DataFrame:
         """Per-event contextual embeddings (cvae, player-latent): ids, emb_*, emb_var_*
-        (and ctx_* for player-latent) columns; `embed.embed_players` makes it per player."""
+        (and ctx_* for player-latent) columns; `embed.embed_players` makes it per player
+        (with `fold_in`, from the per-player fits the frame's attrs carry)."""
         check_is_fitted(self, "run_")
-        out = embed_events(self.run_, self._tables(tables))
+        out = embed_events(self.run_, self._tables(tables), fold_in=bool(self.fold_in),
+                           seed=int(self.run_.train_config.seed))
         return out.sort_values(["game_id", "event_idx"], kind="stable").reset_index(drop=True)

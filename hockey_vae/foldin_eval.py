@@ -12,7 +12,7 @@ start and fold-in, so their difference is paired (exactly 0 where nothing was fo
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from hockey_vae.features import as_tables
 from hockey_vae.models.latent_foldin import (
     FOLD_SETS,
     FoldLatents,
+    FrozenRows,
     fit_latents,
     frozen_rows,
     require_player_latent,
@@ -31,7 +32,7 @@ from hockey_vae.models.latent_foldin import (
 )
 from hockey_vae.reporting.paired import cluster_bootstrap
 
-__all__ = ["FoldInConfig", "FoldInResult", "evaluate_foldin", "foldin_summary"]
+__all__ = ["FoldInConfig", "FoldInResult", "evaluate_foldin", "foldin_summary", "fold_in_blocks"]
 
 log = logging.getLogger(__name__)
 
@@ -103,27 +104,16 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
     scored = np.isin(np.asarray(enc.game_ids, dtype=object)[fr.game], list(games))
     n_blocks = int(day.max()) + 1 if len(day) else 0
     appear = _appearances(fr, ev_block, n_blocks)  # (n_blocks, L) bool
-    lat = FoldLatents.at_prior(model, fr.level)
-    prior = (lat.m.clone(), lat.log_s.exp())
     gen = torch.Generator().manual_seed(seed)
     cols: dict[str, np.ndarray] = {f"{p}_{c}": np.full(len(ev_block), np.nan)
                                    for c in cfg.candidate_sets
                                    for p in ("loglik_cold", "loglik_fold", "n_folded")}
-    seen = torch.zeros(len(fr.ids), dtype=torch.bool)
     prior_blocks = np.zeros(len(fr.ids), dtype=np.int64)
-    records: list[dict] = []
     ev_prior = np.full(len(ev_block), -1, dtype=np.int64)
-    for b in range(n_blocks):
+    lat = FoldLatents.at_prior(model, fr.level)  # the value when there is no block
+    for b, lat, seen in fold_in_blocks(run, t, ordered, day, fr, cfg, gen):
         if b > 0:
             prior_blocks += appear[b - 1]
-            seen |= torch.as_tensor(appear[b - 1])
-            past = torch.as_tensor(ev_block < b)
-            data = [(fr.sets[c].take(past), fr.q[past]) for c in cfg.candidate_sets]
-            if cfg.decoder:
-                records.append(_records(run, t, ordered, day, b - 1, fr))
-            lat = fit_latents(data, lat, seen, prior, steps=cfg.steps, lr=cfg.lr,
-                              n_samples=cfg.fit_samples, generator=gen,
-                              extra_nll=_decoder_term(model, records, fr.level))
         now = (ev_block == b) & scored
         if not now.any():
             continue
@@ -135,6 +125,38 @@ def evaluate_foldin(run: Any, tables: Any, games: Sequence[str],
     events = events[scored].reset_index(drop=True)
     latents = _latent_frame(fr, lat, appear.sum(0))
     return FoldInResult(events, latents, n_blocks, k)
+
+
+def fold_in_blocks(run: Any, t: Any, ordered: list[str], day: np.ndarray, fr: FrozenRows,
+                   cfg: FoldInConfig, gen: torch.Generator, *, final: bool = False
+                   ) -> Iterator[tuple[int, FoldLatents, torch.Tensor]]:
+    """The online fit, shared by evaluation and embedding: yields (b, q(u), folded-in mask)
+    before each block b, q(u) fitted on blocks < b; with `final` also (n_blocks, ...) after
+    the last block (fitted on every block). `gen` is shared with the caller's own draws.
+
+    `ordered`/`day`: the encoded games in date order and each one's block (`_blocks`); eight
+    parameters: the run, its data and the fit's state.
+    """
+    model = run.model
+    ev_block = day[fr.game]
+    n_blocks = int(day.max()) + 1 if len(day) else 0
+    appear = _appearances(fr, ev_block, n_blocks)
+    lat = FoldLatents.at_prior(model, fr.level)
+    prior = (lat.m.clone(), lat.log_s.exp())
+    seen = torch.zeros(len(fr.ids), dtype=torch.bool)
+    records: list[dict] = []
+    for b in range(n_blocks + int(final)):
+        if b > 0:
+            seen |= torch.as_tensor(appear[b - 1])
+            if cfg.decoder and appear[b - 1].any():  # else its records would be empty
+                records.append(_records(run, t, ordered, day, b - 1, fr))
+            if seen.any():  # refit every block once anyone is folded in (warm start)
+                past = torch.as_tensor(ev_block < b)
+                data = [(fr.sets[c].take(past), fr.q[past]) for c in cfg.candidate_sets]
+                lat = fit_latents(data, lat, seen, prior, steps=cfg.steps, lr=cfg.lr,
+                                  n_samples=cfg.fit_samples, generator=gen,
+                                  extra_nll=_decoder_term(model, records, fr.level))
+        yield b, lat, seen.clone()
 
 
 def _score_block(fr: Any, now: np.ndarray, lat: FoldLatents, seen: torch.Tensor, k: int,

@@ -1,11 +1,15 @@
-"""`hockey-vae embed --run RUN --data DIR --out FILE.parquet|FILE.csv [--per-player]`."""
+"""`hockey-vae embed --run RUN --data DIR --out FILE.parquet|FILE.csv [--per-player] [--fold-in]`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from hockey_vae.cli._common import add_device, add_threads, load_data, set_threads
+
+if TYPE_CHECKING:
+    from hockey_vae.foldin_eval import FoldInConfig
 
 __all__ = ["register", "run"]
 
@@ -23,6 +27,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="one row per player (mean embedding and emb_sd_*, events, team, "
                         "position; for player-latent also the players with a latent but no "
                         "event, such as goalies)")
+    p.add_argument("--fold-in", action="store_true",
+                   help="player-latent: give each player unseen in training his own q(u) "
+                        "fitted on his games so far (per event: games of earlier days; per "
+                        "player: every game of DIR), frozen network; adds latent_source, "
+                        "n_fit_events, n_fit_games. CPU")
+    p.add_argument("--fold-in-steps", type=int, default=40, metavar="N",
+                   help="Adam steps per day when fitting the fold-in latents (default 40)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fold-in fit's draws")
     add_device(p)
     add_threads(p)
     p.set_defaults(func=run)
@@ -39,7 +51,12 @@ def run(args: argparse.Namespace) -> int:
     set_threads(args.threads)
     tables = load_data(args.data)
     run = load_run(args.run, device=args.device)
-    events = embed_events(run, tables)
+    fold_in: bool | FoldInConfig = False
+    if args.fold_in:
+        from hockey_vae.foldin_eval import FoldInConfig
+
+        fold_in = FoldInConfig(steps=args.fold_in_steps)
+    events = embed_events(run, tables, fold_in=fold_in, seed=args.seed)
     table = embed_players(events, tables.rosters, run) if args.per_player else events
     write_embeddings(table, args.out)
     print(f"wrote {len(table)} rows to {args.out}")
