@@ -392,9 +392,13 @@ def _require_current_format(state: dict[str, Any], path: Path) -> None:
 
 def load_run(run_dir: str | os.PathLike, which: str = "best",
              device: str | torch.device = "cpu") -> Run:
-    """Rebuild a trained Run from `run_dir` (`best.pt` or `checkpoint.pt`), weights only."""
+    """Rebuild a trained Run from `run_dir` (`best.pt`, `checkpoint.pt` or, for `which=
+    "refined"`, the latents refined by `hockey_vae.refine`), weights only."""
     run_dir = Path(run_dir)
-    path = run_dir / (BEST if which == "best" else CHECKPOINT)
+    files = {"best": BEST, "checkpoint": CHECKPOINT, "refined": "refined.pt"}
+    if which not in files:
+        raise ValueError(f"load_run: which={which!r} is not one of {sorted(files)}")
+    path = run_dir / files[which]
     state = read_checkpoint(path)  # CheckpointError naming the file; refuses NaN weights
     name = state["model_name"]
     _require_current_format(state, path)
