@@ -30,11 +30,11 @@ from torch import Tensor
 
 from hockey_vae.features import as_tables, iterate_batches, training_candidates
 from hockey_vae.models.latent_foldin import require_player_latent
+from hockey_vae.run_folder import REFINED
 
 __all__ = ["RefineConfig", "RefineResult", "refine_latents", "refine_run", "REFINED",
            "latent_parameters"]
 
-REFINED = "refined.pt"
 _LATENTS = ("m_raw", "log_s_raw", "extra_m_raw", "extra_log_s_raw")
 _PRIOR = ("prior_mu", "prior_log_sd")
 
@@ -75,10 +75,11 @@ def latent_parameters(model: torch.nn.Module, refit_prior: bool = False) -> list
 def _frozen_batches(model: Any, enc: Any, candidates: tuple[str, ...], batch_games: int
                     ) -> list[dict[str, Any]]:
     """Per batch of training games: query q(h_t), base logits, candidate sets, truths."""
-    out = []
+    out, dev = [], model.m_raw.device
     for batch in iterate_batches(enc, batch_games):
         if batch.n_targets == 0:
             continue
+        batch = batch.to(dev)
         ctx = model.context(batch)
         out.append({"q": model.query(ctx).float(), "base": model.base_logits(batch, ctx).float(),
                     "cands": training_candidates(batch, candidates, model.n_players),
