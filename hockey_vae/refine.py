@@ -74,14 +74,16 @@ def latent_parameters(model: torch.nn.Module, refit_prior: bool = False) -> list
 @torch.no_grad()
 def _frozen_batches(model: Any, enc: Any, candidates: tuple[str, ...], batch_games: int
                     ) -> list[dict[str, Any]]:
-    """Per batch of training games: query q(h_t), base logits, candidate sets, truths."""
+    """Per batch of training games: the batch, its contexts h_t, query q(h_t), candidate
+    sets and truths. The (N, V) base logits are recomputed from h_t at each step rather than
+    kept (on the NHL they would be gigabytes), under no_grad: the network is frozen."""
     out, dev = [], model.m_raw.device
     for batch in iterate_batches(enc, batch_games):
         if batch.n_targets == 0:
             continue
         batch = batch.to(dev)
         ctx = model.context(batch)
-        out.append({"q": model.query(ctx).float(), "base": model.base_logits(batch, ctx).float(),
+        out.append({"batch": batch, "ctx": ctx, "q": model.query(ctx).float(),
                     "cands": training_candidates(batch, candidates, model.n_players),
                     "y": batch.tgt_player, "games": batch.etype.shape[0],
                     "n": batch.n_targets})
@@ -90,9 +92,11 @@ def _frozen_batches(model: Any, enc: Any, candidates: tuple[str, ...], batch_gam
 
 def _step_loss(model: Any, b: dict[str, Any], n_games: int) -> Tensor:
     """The training objective of one frozen batch (nats per event), u drawn from q."""
+    with torch.no_grad():
+        base = model.base_logits(b["batch"], b["ctx"]).float()
     u_all, pos_all = model.decoder_latent(True)
     u = u_all[:model.n_players]
-    logits = b["base"] + b["q"] @ u.float().T
+    logits = base + b["q"] @ u.float().T
     ident = torch.stack([c.nll(logits, b["y"]) for c in b["cands"].values()]).mean()
     frac = b["games"] / max(n_games, b["games"])
     dec = model.decoder_nll(u_all.float(), frac, pos_all)
