@@ -83,14 +83,15 @@ def goalies_by_shots_faced(emb: pd.DataFrame, box: pd.DataFrame) -> pd.DataFrame
 
 
 @torch.no_grad()
-def finishing_coverage(run_dir: Path, box: pd.DataFrame, truth: pd.DataFrame
-                       ) -> dict[str, Any]:
+def finishing_coverage(run_dir: Path, box: pd.DataFrame, truth: pd.DataFrame,
+                       which: str = "best") -> dict[str, Any]:
     """90% posterior intervals of each skater's goal log-odds on a standard shot (30 ft,
     straight on, 5v5, on net, against the mean goalie latent) against the simulator's
     goal log-odds of that shot, goal_logit + B_FINISHING * finishing; skaters in the
     vocabulary with a shot on goal in training. Also the goalies' readout: squared
-    correlation of each goalie's decoder effect (m_j . g) with his true goaltending."""
-    run = load_run(run_dir)
+    correlation of each goalie's decoder effect (m_j . g) with his true goaltending;
+    `which`: the run's checkpoint (`load_run`'s: best, refined)."""
+    run = load_run(run_dir, which)
     model, vocab = run.model, run.encoder.vocab_
     mean, sd = model.player_latents()
     ids = list(vocab.ids)
@@ -118,11 +119,13 @@ def finishing_coverage(run_dir: Path, box: pd.DataFrame, truth: pd.DataFrame
             "goalie_readout_r2": readout, "n_goalies": int(g_ok.sum())}
 
 
-def seed_probe(tables: Any, runs: Path, latent_runs: Path, seed: int) -> dict[str, Any]:
-    """One seed: {wide: {model: R^2 table}, terc: {model: tercile table}, limits, coverage}."""
+def seed_probe(tables: Any, runs: Path, latent_runs: Path, seed: int,
+               which: str = "best") -> dict[str, Any]:
+    """One seed: {wide: {model: R^2 table}, terc: {model: tercile table}, limits, coverage};
+    `which`: the player-latent checkpoint (best, or refined by `hockey-vae refine`)."""
     events, rosters = tables.events.to_pandas(), tables.rosters.to_pandas()
     truth = tables.players.to_pandas().set_index("player_id")
-    emb_pl, train = _run_latents(latent_runs / "player-latent", rosters)
+    emb_pl, train = _run_latents(latent_runs / "player-latent", rosters, which)
     cvae = load_run(runs / "cvae")
     emb_cvae = embed_players(embed_events(cvae, tables, list(cvae.split["train"])), rosters)
     box = boxscore_rates(events, rosters, train)
@@ -141,7 +144,7 @@ def seed_probe(tables: Any, runs: Path, latent_runs: Path, seed: int) -> dict[st
             lim["r2"] = [r2.get(k, np.nan) if k[1] != "all" else whole.get(k[0], np.nan)
                          for k in lim.index]
             out["limits"] = lim
-    out["coverage"] = finishing_coverage(latent_runs / "player-latent", box, truth)
+    out["coverage"] = finishing_coverage(latent_runs / "player-latent", box, truth, which)
     return out
 
 

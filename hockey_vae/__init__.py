@@ -44,6 +44,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "load": ("hockey_vae.train", "load_run"),  # `hockey_vae.load(run_dir)`: a ready model
     "load_run": ("hockey_vae.train", "load_run"),
     "evaluate_model": ("hockey_vae.evaluate", "evaluate_model"),
+    "refine_run": ("hockey_vae.refine", "refine_run"),
+    "refine_latents": ("hockey_vae.refine", "refine_latents"),
+    "RefineConfig": ("hockey_vae.refine", "RefineConfig"),
     "evaluate_foldin": ("hockey_vae.foldin_eval", "evaluate_foldin"),
     "FoldInConfig": ("hockey_vae.foldin_eval", "FoldInConfig"),
     "foldin_summary": ("hockey_vae.foldin_eval", "foldin_summary"),

@@ -146,15 +146,16 @@ def latent_probe_stage(data: Ingested, seed: int, epochs: int = 60,
     return wide[["boxscore", "latent", "n"]]
 
 
-def _run_latents(run_dir: Path, rosters: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _run_latents(run_dir: Path, rosters: pd.DataFrame, which: str = "best"
+                 ) -> tuple[pd.DataFrame, list[str]]:
     """(per-player table: player_id, position, n_events (training), emb_* = posterior means
     of u_j; the run's training games) of a trained `player-latent` run, for every player
     dressed in its training games: one outside its vocabulary (never acted in training, as
     the simulator's goalies) gets his own extra latent when the model has one, else his
-    position token's latent, the prior mean."""
+    position token's latent, the prior mean. `which`: the checkpoint (`load_run`'s)."""
     from hockey_vae.train import load_run
 
-    run = load_run(run_dir)
+    run = load_run(run_dir, which)
     mean, _ = run.model.player_latents()
     vocab = run.encoder.vocab_
     train = list(run.split["train"])

@@ -22,8 +22,9 @@ from hockey_vae.run_folder import RunFolderError
 
 __all__ = ["RESUMABLE_CHANGES", "FINGERPRINT_KEY", "data_fingerprint", "check_resume"]
 
-# train-config keys that may differ on resume: run longer, show bars, move device or threads
-RESUMABLE_CHANGES = frozenset({"epochs", "progress", "device", "num_threads"})
+# train-config keys that may differ on resume: run longer, show bars, move device or threads,
+# refine the latents after training (a stage after the loop, no part of what is resumed)
+RESUMABLE_CHANGES = frozenset({"epochs", "progress", "device", "num_threads", "refine_passes"})
 FINGERPRINT_KEY = "data_fingerprint"
 # settings added after runs were written: what their absence in an older checkpoint means
 # (the behaviour before the setting existed), so those runs still resume

@@ -28,6 +28,7 @@ __all__ = [
     "CHECKPOINT",
     "BEST",
     "METRICS",
+    "REFINED",
     "RUN_FILES",
     "RunFolderError",
     "prepare_run_folder",
@@ -37,7 +38,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 CHECKPOINT, BEST, CONFIG, METRICS = "checkpoint.pt", "best.pt", "config.json", "metrics.csv"
-RUN_FILES = (CONFIG, CHECKPOINT, BEST, METRICS)  # removal order: config.json first
+REFINED = "refined.pt"  # `hockey_vae.refine`'s checkpoint: an old run's must not survive
+RUN_FILES = (CONFIG, CHECKPOINT, BEST, METRICS, REFINED)  # removal order: config.json first
 
 
 class RunFolderError(ValueError):

@@ -49,7 +49,14 @@ from hockey_vae.models import (
 )
 from hockey_vae.progress import bar_disable
 from hockey_vae.resume import FINGERPRINT_KEY, check_model_kind, check_resume, data_fingerprint
-from hockey_vae.run_folder import BEST, CHECKPOINT, METRICS, RunWriter, prepare_run_folder
+from hockey_vae.run_folder import (
+    BEST,
+    CHECKPOINT,
+    METRICS,
+    REFINED,
+    RunWriter,
+    prepare_run_folder,
+)
 from hockey_vae.runtime import (
     autocast,
     rng_state,
@@ -378,8 +385,27 @@ def fit(tables: Any, run_dir: str | os.PathLike | None = None, model: str = "cva
                         metrics=pd.DataFrame(progress.history))
     distributed.teardown()
     net.load_state_dict(progress.best_state)
+    if cfg.refine_passes > 0 and net.kind == "player-latent":
+        _refine_stage(net, train_enc, split, cfg, meta, run_dir if rank == 0 else None)
     net.eval()
     return Run(model, net, encoder, cfg, split, run_dir, pd.DataFrame(progress.history), device)
+
+
+def _refine_stage(net: PlayerModel, train_enc: Any, split: dict[str, list[str]],
+                  cfg: TrainConfig, meta: dict[str, Any], run_dir: Path | None) -> None:
+    """The optional last stage (`refine_passes`): fit q(u) of the best model with the
+    network frozen, in place; written to `run_dir/refined.pt` (best.pt stays as trained)."""
+    from hockey_vae.checkpoint import save_checkpoint
+    from hockey_vae.refine import RefineConfig, refine_latents
+
+    res = refine_latents(net, train_enc, len(split["train"]), tuple(cfg.train_candidates),
+                         RefineConfig(max_passes=cfg.refine_passes, seed=cfg.seed))
+    log.info("%s refined q(u): %d passes, objective %.4f -> %.4f", meta["model_name"],
+             res.passes, res.objective[0], res.objective[-1])
+    if run_dir is not None:
+        weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        save_checkpoint({**meta, "model": weights, "epoch": -1,
+                         "refine": dataclasses.asdict(res)}, run_dir / REFINED)
 
 
 def _require_current_format(state: dict[str, Any], path: Path) -> None:
@@ -392,9 +418,13 @@ def _require_current_format(state: dict[str, Any], path: Path) -> None:
 
 def load_run(run_dir: str | os.PathLike, which: str = "best",
              device: str | torch.device = "cpu") -> Run:
-    """Rebuild a trained Run from `run_dir` (`best.pt` or `checkpoint.pt`), weights only."""
+    """Rebuild a trained Run from `run_dir` (`best.pt`, `checkpoint.pt` or, for `which=
+    "refined"`, the latents refined by `hockey_vae.refine`), weights only."""
     run_dir = Path(run_dir)
-    path = run_dir / (BEST if which == "best" else CHECKPOINT)
+    files = {"best": BEST, "checkpoint": CHECKPOINT, "refined": REFINED}
+    if which not in files:
+        raise ValueError(f"load_run: which={which!r} is not one of {sorted(files)}")
+    path = run_dir / files[which]
     state = read_checkpoint(path)  # CheckpointError naming the file; refuses NaN weights
     name = state["model_name"]
     _require_current_format(state, path)

@@ -71,6 +71,9 @@ class TrainConfig:
     max_train_games: int = _opt(0, min=0)  # >0: use only the latest this many training games
     num_threads: int = _opt(0, min=0)  # >0: torch.set_num_threads
     progress: bool = True  # tqdm bars
+    refine_passes: int = _opt(0, min=0)  # >0, player-latent only: after training, fit q(u)
+    # with the network frozen for at most this many passes (`hockey_vae.refine`), saved as
+    # refined.pt beside best.pt, and return that model (0: off, the default until measured)
 
     def __post_init__(self) -> None:
         # built in Python too (not only from a file), so the same checks apply
