@@ -20,7 +20,8 @@ import pandas as pd
 
 from hockey_vae.run_folder import RunFolderError
 
-__all__ = ["RESUMABLE_CHANGES", "FINGERPRINT_KEY", "data_fingerprint", "check_resume"]
+__all__ = ["RESUMABLE_CHANGES", "FINGERPRINT_KEY", "data_fingerprint", "check_resume",
+           "stored_model_config"]
 
 # train-config keys that may differ on resume: run longer, show bars, move device or threads,
 # refine the latents after training (a stage after the loop, no part of what is resumed)
@@ -30,6 +31,12 @@ FINGERPRINT_KEY = "data_fingerprint"
 # (the behaviour before the setting existed), so those runs still resume
 TRAIN_ABSENT_MEANS = {"pack_by_length": False}
 MODEL_ABSENT_MEANS = {"player-latent": {"extra_latents": False}}
+
+
+def stored_model_config(model: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """A checkpoint's model config with the settings it predates filled in as the behaviour
+    it was trained with (`MODEL_ABSENT_MEANS`), for loading and resuming it."""
+    return {**MODEL_ABSENT_MEANS.get(model, {}), **config}
 # scalar columns hashed per game (list columns such as on_ice_for are not hashable)
 _HASHED = ("event_idx", "period", "game_seconds", "event_type", "team", "player_id",
            "player2_id", "x", "y", "goals_for", "goals_against", "skaters_for",
@@ -116,7 +123,7 @@ def check_resume(ckpt: Mapping[str, Any], folder: str | os.PathLike, *, model: s
     fingerprint (written before it was stored) skips the data comparison.
     """
     check_model_kind(ckpt, folder, model)
-    old_model = {**MODEL_ABSENT_MEANS.get(model, {}), **ckpt["model_config"]}
+    old_model = stored_model_config(model, ckpt["model_config"])
     old_train = {**TRAIN_ABSENT_MEANS, **ckpt["train_config"]}
     diffs = _dict_diff(old_model, model_config, "model")
     diffs += _dict_diff(old_train, train_config, "train", RESUMABLE_CHANGES)

@@ -48,7 +48,13 @@ from hockey_vae.models import (
     default_config,
 )
 from hockey_vae.progress import bar_disable
-from hockey_vae.resume import FINGERPRINT_KEY, check_model_kind, check_resume, data_fingerprint
+from hockey_vae.resume import (
+    FINGERPRINT_KEY,
+    check_model_kind,
+    check_resume,
+    data_fingerprint,
+    stored_model_config,
+)
 from hockey_vae.run_folder import (
     BEST,
     CHECKPOINT,
@@ -203,7 +209,8 @@ def _prepare(t: Any, run_dir: Path | None, model: str, cfg: TrainConfig,
         check_resume(ckpt, run_dir, model=model, train_config=dataclasses.asdict(cfg),
                      model_config=config_to_dict(wanted), fingerprint=fingerprint,
                      features=(dataclasses.asdict(encoder.features), dataclasses.asdict(asked)))
-        return _Setup(split, encoder, config_from_dict(model, ckpt["model_config"]),
+        return _Setup(split, encoder,
+                      config_from_dict(model, stored_model_config(model, ckpt["model_config"])),
                       fingerprint, ckpt)
     split = training_split(t.games, cfg, split)
     encoder = SequenceEncoder.from_config(resolve_features(model, features))
@@ -429,7 +436,7 @@ def load_run(run_dir: str | os.PathLike, which: str = "best",
     name = state["model_name"]
     _require_current_format(state, path)
     encoder = SequenceEncoder.from_state(state["encoder"])
-    model_cfg = config_from_dict(name, state["model_config"])
+    model_cfg = config_from_dict(name, stored_model_config(name, state["model_config"]))
     net = build_model(name, model_cfg, encoder)
     net.load_state_dict(state["model"])
     dev = select_device(device)

@@ -99,7 +99,9 @@ def test_checkpoint_without_extra_latents_loads_and_scores_the_same(trained, tmp
     save_checkpoint(state, old / "best.pt")
     loaded = load_run(old)
     assert loaded.model.extra_latents()[0] == []
-    assert loaded.model.cfg.extra_latents  # the field's default; nothing to train here
+    assert not loaded.model.cfg.extra_latents  # read as the behaviour it was trained with
+    loaded.model.prepare(t, list(loaded.split["train"]), loaded.encoder)  # e.g. `refine`
+    assert loaded.model.extra_latents()[0] == []  # still none: matches its weights
     assert torch.equal(_roster_loglik(loaded.model, loaded, t),
                        _roster_loglik(load_run(run.run_dir).model, run, t))
 
