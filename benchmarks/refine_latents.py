@@ -53,10 +53,11 @@ def paired_loglik(run_dir: Path, tables: Any, split: str, seed: int) -> dict[str
     return out
 
 
-def run_seed(raw: Any, runs: Path, latent_runs: Path, seed: int, cfg: RefineConfig
+def run_seed(raw: Any, runs: Path | None, latent_runs: Path, seed: int, cfg: RefineConfig
              ) -> dict[str, Any]:
     """Refine one seed's copy, then measure everything before and after; `raw` as
-    `load_tables` returns it."""
+    `load_tables` returns it. Without `runs` (data with no true styles, e.g. the NHL) the
+    style probe is skipped."""
     pl = latent_runs / "player-latent"
     tables = as_tables(raw)
     summary = refine_run(pl, tables, cfg)
@@ -65,8 +66,9 @@ def run_seed(raw: Any, runs: Path, latent_runs: Path, seed: int, cfg: RefineConf
            "objective_first_last": [summary["objective"][0], summary["objective"][-1]]}
     out["val"] = paired_loglik(pl, tables, "val", seed)
     out["test"] = paired_loglik(pl, tables, "test", seed)
-    out["probe"] = {w: seed_probe(raw, runs, latent_runs, seed, w)
-                    for w in ("best", "refined")}
+    if runs is not None:
+        out["probe"] = {w: seed_probe(raw, runs, latent_runs, seed, w)
+                        for w in ("best", "refined")}
     return out
 
 
@@ -79,33 +81,37 @@ def _probe_rows(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str,
 
 
 def report(per_seed: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
-    """The JSON payload: seed means, per-seed numbers and the probe tables."""
-    summ = {w: summarise([s["probe"][w] for s in per_seed]) for w in ("best", "refined")}
+    """The JSON payload: seed means, per-seed numbers and the probe tables (when probed)."""
     ll = {split: {st: {k: float(np.mean([s[split][st][k] for s in per_seed]))
                        for k in ("before", "after", "diff")} |
                   {"diff_per_seed": [s[split][st]["diff"] for s in per_seed]}
                   for st in SETS} for split in ("val", "test")}
+    out = {**meta, "latent_model": "player-latent", "seeds": len(per_seed), "loglik": ll,
+           "refine": [s["refine"] | {"objective_first_last": s["objective_first_last"]}
+                      for s in per_seed]}
+    if "probe" not in per_seed[0]:
+        return out
+    summ = {w: summarise([s["probe"][w] for s in per_seed]) for w in ("best", "refined")}
     cov = {w: summ[w]["coverage_detail"]["seed_mean"] for w in summ}
-    return {**meta, "latent_model": "player-latent", "seeds": len(per_seed),
-            "loglik": ll, "probe": _probe_rows(summ["best"], summ["refined"]),
+    return {**out, "probe": _probe_rows(summ["best"], summ["refined"]),
             "gap_to_boxscore": {w: summ[w]["goals"]["mean_gain_over_boxscore"] for w in summ},
             "styles_below_boxscore": {w: summ[w]["goals"]["styles_below_boxscore"]
                                       for w in summ},
             "probe_coverage": {"finishing_before": cov["best"]["coverage"],
                                "finishing_after": cov["refined"]["coverage"]},
-            "coverage_detail": cov,
-            "refine": [s["refine"] | {"objective_first_last": s["objective_first_last"]}
-                       for s in per_seed]}
+            "coverage_detail": cov}
 
 
 def markdown(rep: dict[str, Any]) -> str:
     """The report's Markdown."""
     f = "{:.4f}".format
-    lines = ["# Refined player latents (post-hoc q(u) fit, frozen network) on the synthetic "
-             "league", "",
+    where = "the synthetic league" if "probe" in rep else f"`{rep['data']}`"
+    probe_runs = (f"; CVAE/LSTM runs for the probe tables: "
+                  f"{', '.join(f'`{r}`' for r in rep['runs'])}" if "probe" in rep else "")
+    lines = [f"# Refined player latents (post-hoc q(u) fit, frozen network) on {where}", "",
              f"- data: `{rep['data']}`; player-latent runs (copies of): "
-             f"{', '.join(f'`{r}`' for r in rep['latent_runs'])}; CVAE/LSTM runs for the probe "
-             f"tables: {', '.join(f'`{r}`' for r in rep['runs'])} ({rep['seeds']} seeds)",
+             f"{', '.join(f'`{r}`' for r in rep['latent_runs'])}{probe_runs} "
+             f"({rep['seeds']} seeds)",
              f"- commit: `{rep['commit']}`; command: `{rep['command']}`",
              f"- refine config: `{json.dumps(rep['refine_config'])}`",
              "- split: each run's by-date split (train 0.8 / val 0.1 / test 0.1); refinement "
@@ -119,6 +125,9 @@ def markdown(rep: dict[str, Any]) -> str:
             per = ", ".join(f"{x:+.4f}" for x in d["diff_per_seed"])
             lines.append(f"| {split} | {st} | {f(d['before'])} | {f(d['after'])} | "
                          f"{d['diff']:+.4f} | {per} |")
+    if "probe" not in rep:
+        return "\n".join(lines + ["", "## Refinement per seed", "", "```",
+                                   json.dumps(rep["refine"], indent=1), "```", ""])
     lines += ["", "## Style probe R^2 (ridge, 5-fold CV over players; mean over seeds)", "",
               "| style | box score | before | after (sd) | after - before | after - box |",
               "|---|---|---|---|---|---|"]
@@ -143,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     """Refine and measure every seed; write OUT.json and OUT.md."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True)
-    p.add_argument("--runs", nargs="+", required=True, help="folders with cvae and lstm runs")
+    p.add_argument("--runs", nargs="+", default=None,
+                   help="folders with cvae and lstm runs (the style probe); leave out for data "
+                   "without true styles")
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--latent-runs", nargs="+", required=True,
                    help="COPIES of the folders holding player-latent (refined.pt is written)")
     p.add_argument("--out", required=True)
@@ -152,11 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tol", type=float, default=RefineConfig.tol)
     p.add_argument("--placeholder", nargs="*", default=[], metavar="PATH=NAME")
     args = p.parse_args(argv)
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     cfg = RefineConfig(max_passes=args.max_passes, refit_prior=args.refit_prior, tol=args.tol)
     tables = load_tables(args.data)
-    per_seed = [run_seed(tables, Path(r), Path(lr), i, cfg)
-                for i, (r, lr) in enumerate(zip(args.runs, args.latent_runs, strict=True))]
+    probe_runs = args.runs or [None] * len(args.latent_runs)
+    per_seed = [run_seed(tables, Path(r) if r else None, Path(lr), i, cfg)
+                for i, (r, lr) in enumerate(zip(probe_runs, args.latent_runs, strict=True))]
     subs = sorted((tuple(x.split("=", 1)) for x in args.placeholder), key=lambda kv: -len(kv[0]))
 
     def label(text: str) -> str:
@@ -164,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             text = text.replace(path.rstrip("/"), name)
         return text
 
-    meta = {"data": label(args.data), "runs": [label(r) for r in args.runs],
+    meta = {"data": label(args.data), "runs": [label(r) for r in args.runs or []],
             "latent_runs": [label(r) for r in args.latent_runs], "commit": git_commit(),
             "refine_config": {f.name: getattr(cfg, f.name) for f in fields(cfg)},
             "command": label("python benchmarks/refine_latents.py " + " ".join(
