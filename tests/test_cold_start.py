@@ -4,6 +4,7 @@ training-time game-level simulation, and scoring of held-out players against uni
 import numpy as np
 import pytest
 import torch
+from _renamed import rename_players
 from _toy import toy_tables
 
 from hockey_vae.evaluate import evaluate_model
@@ -25,25 +26,12 @@ from hockey_vae.train import TrainConfig, fit
 SMALL = {"hidden": 16, "d_context": 16, "d_player": 8, "d_type": 8}
 
 
-def _hold_out(tables, games, rename):
-    """Rename players (old id -> new id) in `games` only, so they are unseen in training."""
-    ev, ro = tables.events.copy(), tables.rosters.copy()
-    sel = ev["game_id"].isin(games)
-    ev.loc[sel, "player_id"] = ev.loc[sel, "player_id"].replace(rename)
-    for col in ("on_ice_for", "on_ice_against"):
-        ev.loc[sel, col] = ev.loc[sel, col].map(
-            lambda lst: None if lst is None else [rename.get(p, p) for p in lst])
-    rsel = ro["game_id"].isin(games)
-    ro.loc[rsel, "player_id"] = ro.loc[rsel, "player_id"].replace(rename)
-    return as_tables({"events": ev, "games": tables.games, "rosters": ro})
-
-
 @pytest.fixture(scope="module")
 def held_out():
     tables = toy_tables(n_games=24, seed=1)
     split = split_games(tables.games)
     # T0p1 and T0p5 are both LW (position = j % 4)
-    t = _hold_out(tables, split["test"], {"T0p1": "rookieA", "T0p5": "rookieB"})
+    t = rename_players(tables, split["test"], {"T0p1": "rookieA", "T0p5": "rookieB"})
     enc = SequenceEncoder().fit(t, split["train"])
     return enc, enc.transform(t, split["test"])
 
@@ -140,7 +128,7 @@ def test_unseen_players_score_better_than_uniform():
     split = split_games(tables.games, (0.6, 0.1, 0.3))
     # a centre of each team never plays in training
     rename = {f"T{k}p0": f"rookie{k}" for k in range(4)}
-    t = _hold_out(tables, split["val"] + split["test"], rename)
+    t = rename_players(tables, split["val"] + split["test"], rename)
     cfg = TrainConfig(epochs=6, batch_games=2, progress=False, val_samples=2, seed=0,
                       patience=6, unseen_rate=0.2, lr=1e-2)
     run = fit(t, None, "lstm", model_overrides=SMALL, train_config=cfg, split=split)

@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 import torch
+from _renamed import renamed_league_run
 from sklearn.base import clone
 
 from hockey_vae.cli import main
@@ -16,12 +17,8 @@ from hockey_vae.features import as_tables
 from hockey_vae.foldin_embed import fold_in_embeddings
 from hockey_vae.foldin_eval import FoldInConfig
 from hockey_vae.schema import EVENTS, GAMES, ROSTERS
-from hockey_vae.simulate import simulate_league
 from hockey_vae.sources.base import Ingested, write_tables
-from hockey_vae.train import TrainConfig, fit
 
-SMALL = {"encoder": {"hidden": 16, "d_context": 16, "d_player": 4, "d_type": 4},
-         "d_u": 4, "decoder_hidden": 16, "eval_samples": 8}
 FAST = FoldInConfig(steps=30)
 
 
@@ -33,39 +30,10 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def _rename(t, games, rename):
-    """The tables with players renamed (old -> new) in `games` only: unseen in training."""
-    ev, ro = t.events.copy(), t.rosters.copy()
-    sel = ev["game_id"].isin(games)
-    ev.loc[sel, "player_id"] = ev.loc[sel, "player_id"].replace(rename)
-    for col in ("on_ice_for", "on_ice_against"):
-        ev.loc[sel, col] = ev.loc[sel, col].map(
-            lambda lst: None if lst is None else [rename.get(p, p) for p in lst])
-    rsel = ro["game_id"].isin(games)
-    ro.loc[rsel, "player_id"] = ro.loc[rsel, "player_id"].replace(rename)
-    return as_tables({"events": ev, "games": t.games, "rosters": ro})
-
-
 @pytest.fixture(scope="module")
 def renamed(tmp_path_factory):
-    """A 4-team league whose three busiest skaters get new ids in the test games (the last
-    30% by date, several days), and a player-latent run trained on the first 60%."""
-    torch.set_num_threads(1)
-    t = as_tables(simulate_league(n_teams=4, games=12, seed=1))
-    games = t.games.sort_values(["game_date", "game_id"])["game_id"].tolist()
-    n = len(games)
-    split = {"train": games[:int(0.6 * n)], "val": games[int(0.6 * n):int(0.7 * n)],
-             "test": games[int(0.7 * n):]}
-    ev = t.events[t.events["game_id"].isin(split["train"])]
-    goalies = set(t.rosters.loc[t.rosters["position"] == "G", "player_id"])
-    busiest = [p for p in ev["player_id"].value_counts().index if p not in goalies][:3]
-    rename = {p: f"{p}_new" for p in busiest}
-    t2 = _rename(t, split["test"], rename)
-    cfg = TrainConfig(epochs=3, batch_games=2, progress=False, val_samples=4, seed=0,
-                      patience=5, num_threads=1)
-    run = fit(t2, tmp_path_factory.mktemp("foldin_embed") / "run", "player-latent",
-              model_overrides=SMALL, train_config=cfg, split=split)
-    return run, t2, split, rename
+    """The renamed league and its tiny player-latent run (`_renamed.renamed_league_run`)."""
+    return renamed_league_run(tmp_path_factory.mktemp("foldin_embed") / "run")
 
 
 def _emb(frame: pd.DataFrame, prefix: str, d: int) -> np.ndarray:
