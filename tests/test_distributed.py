@@ -33,10 +33,17 @@ def _cfg(**kw) -> TrainConfig:
     return TrainConfig(**{**base, **kw})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _free_ports(n: int) -> list[int]:
+    """`n` distinct free ports: every socket stays bound until all are chosen, so the OS
+    cannot hand the same port out twice (a reused port made a later rendezvous hang)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class _Count(logging.Handler):
@@ -55,7 +62,13 @@ def _fit_on(port: int, *args, **kwargs):
     return run
 
 
-def _worker(rank: int, ports: list[int], out: str) -> None:
+STAGES = ("straight", "interrupted", "resumed")  # each in its own pair of processes
+
+
+def _worker(rank: int, stage: str, port: int, out: str) -> None:
+    """One stage of the DDP check on this rank. Every stage gets fresh processes: a second
+    process group started in a process that just ended one could hang in gloo's teardown
+    (seen about one run in four when the three fits shared two processes)."""
     os.environ.update(WORLD_SIZE="2", RANK=str(rank), LOCAL_RANK=str(rank),
                       MASTER_ADDR="127.0.0.1")
     torch.set_num_threads(1)
@@ -65,26 +78,33 @@ def _worker(rank: int, ports: list[int], out: str) -> None:
     logger.setLevel(logging.INFO)
     tables = toy_tables(n_games=20, events_per_game=30, seed=5)
     out_dir = Path(out)
-    straight = _fit_on(ports[0], tables, out_dir / "straight", "cvae",
-                       model_overrides=CVAE_SMALL, train_config=_cfg())
-    logged = counter.epochs
-    _fit_on(ports[1], tables, out_dir / "resumed", "cvae", model_overrides=CVAE_SMALL,
-            train_config=_cfg(epochs=1))
-    resumed = _fit_on(ports[2], tables, out_dir / "resumed", "cvae",
-                      model_overrides=CVAE_SMALL, train_config=_cfg(), resume=True)
-    # this rank's training events in epoch 0, from the same batch plan the loop uses
-    enc = straight.encoder.transform(tables, straight.split["train"])
-    plan = _epoch_batches(SimpleNamespace(cfg=_cfg(), world=2, rank=rank), enc.n_games, 0)
-    mine = sum(next(iterate_batches(enc, len(g), g)).n_targets for g in plan)
-    torch.save({"straight": straight.model.state_dict(), "resumed": resumed.model.state_dict()},
-               out_dir / f"rank{rank}.pt")
-    (out_dir / f"rank{rank}.json").write_text(json.dumps({"logged": logged, "events": mine}))
+    if stage == "interrupted":
+        _fit_on(port, tables, out_dir / "resumed", "cvae", model_overrides=CVAE_SMALL,
+                train_config=_cfg(epochs=1))
+        return
+    folder = "straight" if stage == "straight" else "resumed"
+    run = _fit_on(port, tables, out_dir / folder, "cvae", model_overrides=CVAE_SMALL,
+                  train_config=_cfg(), resume=stage == "resumed")
+    torch.save(run.model.state_dict(), out_dir / f"{stage}_rank{rank}.pt")
+    if stage == "straight":
+        # this rank's training events in epoch 0, from the same batch plan the loop uses
+        enc = run.encoder.transform(tables, run.split["train"])
+        plan = _epoch_batches(SimpleNamespace(cfg=_cfg(), world=2, rank=rank), enc.n_games, 0,
+                              enc.lengths())
+        mine = sum(next(iterate_batches(enc, len(g), g)).n_targets for g in plan)
+        (out_dir / f"rank{rank}.json").write_text(json.dumps({"logged": counter.epochs,
+                                                              "events": mine}))
 
 
 @pytest.fixture(scope="module")
 def ddp_runs(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ddp")
-    mp.spawn(_worker, args=([_free_port() for _ in range(3)], str(out)), nprocs=2)
+    for stage, port in zip(STAGES, _free_ports(len(STAGES)), strict=True):
+        mp.spawn(_worker, args=(stage, port, str(out)), nprocs=2)
+    for r in (0, 1):
+        states = {job: torch.load(out / f"{stage}_rank{r}.pt", weights_only=True)
+                  for job, stage in (("straight", "straight"), ("resumed", "resumed"))}
+        torch.save(states, out / f"rank{r}.pt")
     return out
 
 
