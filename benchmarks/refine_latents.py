@@ -23,7 +23,13 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from style_probe import _without_placeholders, seed_probe, summarise  # noqa: E402
+from style_probe import (  # noqa: E402
+    _without_placeholders,
+    placeholder_labeler,
+    seed_probe,
+    summarise,
+    write_report,
+)
 
 from hockey_vae.evaluate import predict  # noqa: E402
 from hockey_vae.features import as_tables  # noqa: E402
@@ -170,24 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     probe_runs = args.runs or [None] * len(args.latent_runs)
     per_seed = [run_seed(tables, Path(r) if r else None, Path(lr), i, cfg)
                 for i, (r, lr) in enumerate(zip(probe_runs, args.latent_runs, strict=True))]
-    subs = sorted((tuple(x.split("=", 1)) for x in args.placeholder), key=lambda kv: -len(kv[0]))
-
-    def label(text: str) -> str:
-        for path, name in subs:
-            text = text.replace(path.rstrip("/"), name)
-        return text
-
+    label = placeholder_labeler(args.placeholder)
     meta = {"data": label(args.data), "runs": [label(r) for r in args.runs or []],
             "latent_runs": [label(r) for r in args.latent_runs], "commit": git_commit(),
             "refine_config": {f.name: getattr(cfg, f.name) for f in fields(cfg)},
             "command": label("python benchmarks/refine_latents.py " + " ".join(
                 _without_placeholders(sys.argv[1:] if argv is None else argv)))}
     rep = report(per_seed, meta)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(rep, indent=1))
-    out.with_suffix(".md").write_text(markdown(rep))
-    print(f"wrote {out.with_suffix('.md')}")
+    write_report(args.out, rep, markdown(rep))
     return 0
 
 

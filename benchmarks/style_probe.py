@@ -27,6 +27,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +251,28 @@ def markdown(rep: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def placeholder_labeler(pairs: list[str]) -> Callable[[str], str]:
+    """`text -> text` with each `PATH=NAME` pair's folder PATH shown as NAME: longest path
+    first (runs3 before runs), whole path components only (sim32 is not sim32_runs)."""
+    subs = sorted((tuple(x.split("=", 1)) for x in pairs), key=lambda kv: -len(kv[0]))
+
+    def label(text: str) -> str:
+        for path, name in subs:
+            text = re.sub(re.escape(path.rstrip("/")) + r"(?=/|\s|$)", name, text)
+        return text
+
+    return label
+
+
+def write_report(out: str | Path, rep: dict[str, Any], md: str) -> None:
+    """OUT.json (the payload) and OUT.md beside it."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(rep, indent=1))
+    out.with_suffix(".md").write_text(md)
+    print(f"wrote {out.with_suffix('.md')}")
+
+
 def _without_placeholders(argv: list[str]) -> list[str]:
     """`argv` less `--placeholder PATH=NAME ...` (the report shows the names instead)."""
     out, skipping = [], False
@@ -284,25 +307,14 @@ def main(argv: list[str] | None = None) -> int:
     per_seed = [seed_probe(tables, Path(r), Path(lr), i)
                 for i, (r, lr) in enumerate(zip(args.runs, latent_runs, strict=True))]
 
-    subs = sorted((tuple(x.split("=", 1)) for x in args.placeholder),
-                  key=lambda kv: -len(kv[0]))  # longest path first: runs3 before runs
-
-    def label(text: str) -> str:
-        for path, name in subs:  # whole path components only: sim32 is not sim32_runs
-            text = re.sub(re.escape(path.rstrip("/")) + r"(?=/|\s|$)", name, text)
-        return text
-
+    label = placeholder_labeler(args.placeholder)
     rep = {"latent_model": "player-latent", **summarise(per_seed),
            "probe_seeds": len(per_seed), "data": label(args.data),
            "runs": [label(r) for r in args.runs], "latent_runs": [label(r) for r in latent_runs],
            "commit": git_commit(),
            "command": label("python benchmarks/style_probe.py " + " ".join(
                _without_placeholders(sys.argv[1:] if argv is None else argv)))}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps(rep, indent=1))
-    out.with_suffix(".md").write_text(markdown(rep))
-    print(f"wrote {out.with_suffix('.md')}")
+    write_report(args.out, rep, markdown(rep))
     return 0
 
 
